@@ -1,0 +1,110 @@
+package dev.parley.api;
+
+import java.net.URI;
+import java.util.Optional;
+
+import jakarta.inject.Inject;
+import jakarta.validation.Valid;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.PATCH;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import dev.parley.api.Views.ConversationView;
+import dev.parley.api.Views.CreateConversation;
+import dev.parley.api.Views.MessageView;
+import dev.parley.api.Views.PageView;
+import dev.parley.api.Views.UpdateConversation;
+import dev.parley.auth.CurrentCaller;
+import dev.parley.chat.Conversations;
+import dev.parley.store.ConversationChange;
+import io.smallrye.mutiny.Uni;
+
+@Path("/api/conversations")
+@Produces(MediaType.APPLICATION_JSON)
+@Consumes(MediaType.APPLICATION_JSON)
+public class ConversationResource {
+
+    @Inject
+    Conversations conversations;
+
+    @Inject
+    CurrentCaller caller;
+
+    @POST
+    public Uni<Response> create(@Valid CreateConversation body) {
+        CreateConversation request = body == null ? new CreateConversation(null, null) : body;
+        return conversations.create(caller.get(), request.title(), request.model())
+                .map(c -> Response.created(URI.create("/api/conversations/" + c.id()))
+                        .entity(ConversationView.of(c)).build());
+    }
+
+    @GET
+    public Uni<PageView<ConversationView>> list(@QueryParam("cursor") String cursor,
+            @QueryParam("limit") String limit, @QueryParam("archived") String archived) {
+        Paging paging = Paging.parse(cursor, limit);
+        return conversations.list(caller.get(), parseBoolean("archived", archived), paging.after(), paging.limit())
+                .map(page -> PageView.of(page, ConversationView::of));
+    }
+
+    @GET
+    @Path("{id}")
+    public Uni<ConversationView> get(@PathParam("id") String id) {
+        return conversations.find(caller.get(), Paging.id(id, "conversation"))
+                .map(found -> ConversationView.of(found.orElseThrow(() -> notFound(id))));
+    }
+
+    @PATCH
+    @Path("{id}")
+    public Uni<ConversationView> update(@PathParam("id") String id, @Valid UpdateConversation body) {
+        if (body == null || (body.title() == null && body.archived() == null)) {
+            throw ApiProblem.badRequest("send at least one of 'title' or 'archived'");
+        }
+        ConversationChange change = new ConversationChange(Optional.ofNullable(body.title()).map(String::trim),
+                Optional.ofNullable(body.archived()));
+        return conversations.change(caller.get(), Paging.id(id, "conversation"), change)
+                .map(found -> ConversationView.of(found.orElseThrow(() -> notFound(id))));
+    }
+
+    @DELETE
+    @Path("{id}")
+    public Uni<Response> delete(@PathParam("id") String id) {
+        return conversations.delete(caller.get(), Paging.id(id, "conversation")).map(deleted -> {
+            if (!deleted) {
+                throw notFound(id);
+            }
+            return Response.noContent().build();
+        });
+    }
+
+    @GET
+    @Path("{id}/messages")
+    public Uni<PageView<MessageView>> messages(@PathParam("id") String id, @QueryParam("cursor") String cursor,
+            @QueryParam("limit") String limit) {
+        Paging paging = Paging.parse(cursor, limit);
+        return conversations.messages(caller.get(), Paging.id(id, "conversation"), paging.after(), paging.limit())
+                .map(page -> PageView.of(page.orElseThrow(() -> notFound(id)), MessageView::of));
+    }
+
+    private static ApiProblem notFound(String id) {
+        return ApiProblem.notFound("conversation " + id + " does not exist");
+    }
+
+    private static boolean parseBoolean(String name, String value) {
+        if (value == null || value.isBlank()) {
+            return false;
+        }
+        return switch (value.trim().toLowerCase()) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw ApiProblem.badRequest(name + " must be true or false");
+        };
+    }
+}

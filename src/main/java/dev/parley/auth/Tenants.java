@@ -1,0 +1,87 @@
+package dev.parley.auth;
+
+import java.time.Duration;
+import java.util.Optional;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+import dev.parley.ops.DatabaseReady;
+import dev.parley.store.ApiKey;
+import dev.parley.store.Tenant;
+import dev.parley.store.TenantStore;
+import dev.parley.store.Timestamps;
+import dev.parley.store.UuidV7;
+import io.smallrye.mutiny.Uni;
+
+/** Creating tenants and keys; and the bootstrap of the first admin key from {@code PARLEY_BOOTSTRAP_API_KEY}. */
+@ApplicationScoped
+public class Tenants {
+
+    private static final Logger LOG = Logger.getLogger(Tenants.class);
+
+    /** A tenant just created, with the only copy of its first key in clear text. */
+    public record NewTenant(Tenant tenant, ApiKey key, String plaintextKey) {
+    }
+
+    /** A key just created; {@code plaintextKey} is shown to the caller once and never stored. */
+    public record NewKey(ApiKey key, String plaintextKey) {
+    }
+
+    @Inject
+    TenantStore store;
+
+    @ConfigProperty(name = "parley.bootstrap.api-key")
+    Optional<String> bootstrapKey;
+
+    @ConfigProperty(name = "parley.bootstrap.tenant", defaultValue = "default")
+    String bootstrapTenant;
+
+    public Uni<NewTenant> createTenant(String name, boolean admin) {
+        return createTenant(name, admin, ApiKeys.generate());
+    }
+
+    private Uni<NewTenant> createTenant(String name, boolean admin, String plaintext) {
+        Tenant tenant = new Tenant(UuidV7.next(), name, Timestamps.now());
+        ApiKey key = newKey(tenant, admin ? "admin" : "default", admin, plaintext);
+        return store.createTenant(tenant, key).replaceWith(new NewTenant(tenant, key, plaintext));
+    }
+
+    public Uni<NewKey> createKey(java.util.UUID tenantId, String name) {
+        String plaintext = ApiKeys.generate();
+        ApiKey key = new ApiKey(UuidV7.next(), tenantId, name, ApiKeys.displayPrefix(plaintext),
+                ApiKeys.hash(plaintext), false, Timestamps.now());
+        return store.createApiKey(key).replaceWith(new NewKey(key, plaintext));
+    }
+
+    private static ApiKey newKey(Tenant tenant, String name, boolean admin, String plaintext) {
+        return new ApiKey(UuidV7.next(), tenant.id(), name, ApiKeys.displayPrefix(plaintext), ApiKeys.hash(plaintext),
+                admin, tenant.createdAt());
+    }
+
+    /**
+     * Creates the bootstrap tenant with an admin key equal to {@code PARLEY_BOOTSTRAP_API_KEY} unless a key with that
+     * value already exists. Idempotent, so the variable can stay set across restarts.
+     */
+    void onReady(@Observes DatabaseReady ready) {
+        if (bootstrapKey.isEmpty() || bootstrapKey.get().isBlank()) {
+            return;
+        }
+        String plaintext = bootstrapKey.get().trim();
+        if (plaintext.length() < 16) {
+            LOG.warn("PARLEY_BOOTSTRAP_API_KEY is shorter than 16 characters; ignoring it");
+            return;
+        }
+        boolean exists = store.findActiveKey(ApiKeys.hash(plaintext)).await().atMost(Duration.ofSeconds(30))
+                .isPresent();
+        if (!exists) {
+            NewTenant created = createTenant(bootstrapTenant, true, plaintext).await().atMost(Duration.ofSeconds(30));
+            LOG.infof("Created tenant '%s' (%s) with the admin key from PARLEY_BOOTSTRAP_API_KEY (%s...)",
+                    bootstrapTenant, created.tenant().id(), created.key().prefix());
+        }
+    }
+}

@@ -1,0 +1,48 @@
+package dev.parley.store.postgres;
+
+import java.time.Instant;
+import java.util.UUID;
+
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+
+import dev.parley.store.ApiKey;
+
+@Entity
+@Table(name = "api_keys")
+class ApiKeyEntity {
+    @Id
+    UUID id;
+    @Column(name = "tenant_id")
+    UUID tenantId;
+    String name;
+    @Column(name = "key_prefix")
+    String prefix;
+    @Column(name = "key_hash")
+    String hash;
+    boolean admin;
+    @Column(name = "created_at")
+    Instant createdAt;
+    @Column(name = "last_used_at")
+    Instant lastUsedAt;
+    @Column(name = "revoked_at")
+    Instant revokedAt;
+
+    static ApiKeyEntity of(ApiKey k) {
+        ApiKeyEntity e = new ApiKeyEntity();
+        e.id = k.id();
+        e.tenantId = k.tenantId();
+        e.name = k.name();
+        e.prefix = k.prefix();
+        e.hash = k.hash();
+        e.admin = k.admin();
+        e.createdAt = k.createdAt();
+        return e;
+    }
+
+    ApiKey toRecord() {
+        return new ApiKey(id, tenantId, name, prefix, hash, admin, createdAt);
+    }
+}

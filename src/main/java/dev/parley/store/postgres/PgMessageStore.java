@@ -1,0 +1,57 @@
+package dev.parley.store.postgres;
+
+import java.util.UUID;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Typed;
+import jakarta.inject.Inject;
+
+import dev.parley.store.Cursor;
+import dev.parley.store.Message;
+import dev.parley.store.MessageStore;
+import dev.parley.store.NoSuchConversationException;
+import dev.parley.store.Page;
+import io.smallrye.mutiny.Uni;
+
+@ApplicationScoped
+@Typed(PgMessageStore.class)
+public class PgMessageStore implements MessageStore {
+
+    @Inject
+    PgSessions sessions;
+
+    @Override
+    public Uni<Void> append(Message message) {
+        return sessions.inTransaction(s -> s
+                .createMutationQuery("update ConversationEntity set updatedAt = greatest(updatedAt, :at) "
+                        + "where tenantId = :tenant and id = :id")
+                .setParameter("at", message.createdAt())
+                .setParameter("tenant", message.tenantId())
+                .setParameter("id", message.conversationId())
+                .executeUpdate()
+                .chain(n -> {
+                    if (n == 0) {
+                        return Uni.createFrom().failure(new NoSuchConversationException(message.conversationId()));
+                    }
+                    return s.persist(MessageEntity.of(message));
+                }));
+    }
+
+    @Override
+    public Uni<Page<Message>> list(UUID tenantId, UUID conversationId, Cursor after, int limit) {
+        String hql = "from MessageEntity where tenantId = :tenant and conversationId = :conversation"
+                + (after == null ? "" : " and (createdAt > :at or (createdAt = :at and id > :id))")
+                + " order by createdAt, id";
+        return sessions.inTransaction(s -> {
+            var q = s.createSelectionQuery(hql, MessageEntity.class)
+                    .setParameter("tenant", tenantId)
+                    .setParameter("conversation", conversationId)
+                    .setMaxResults(limit + 1);
+            if (after != null) {
+                q.setParameter("at", after.at()).setParameter("id", after.id());
+            }
+            return q.getResultList();
+        }).map(rows -> Page.of(rows.stream().map(MessageEntity::toRecord).toList(), limit,
+                m -> Cursor.of(m.createdAt(), m.id())));
+    }
+}

@@ -1,0 +1,42 @@
+package dev.parley.store.postgres;
+
+import java.util.function.Function;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.hibernate.reactive.mutiny.Mutiny;
+
+import io.quarkus.arc.InjectableInstance;
+import io.smallrye.common.vertx.VertxContext;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+
+/**
+ * Opens Hibernate Reactive transactions. Hibernate Reactive must run on a Vert.x context; HTTP requests already are,
+ * while start-up and background tasks are not, so those calls hop onto a fresh duplicated context first.
+ */
+@ApplicationScoped
+class PgSessions {
+
+    // Through Instance: the session factory bean is inactive on SQLite, and a direct injection point would make
+    // Quarkus initialise it eagerly at start-up.
+    @Inject
+    InjectableInstance<Mutiny.SessionFactory> sessionFactory;
+
+    @Inject
+    Vertx vertx;
+
+    <T> Uni<T> inTransaction(Function<Mutiny.Session, Uni<T>> work) {
+        if (Vertx.currentContext() != null && Context.isOnEventLoopThread()) {
+            return sessionFactory.get().withTransaction((session, tx) -> work.apply(session));
+        }
+        return Uni.createFrom().emitter(emitter -> {
+            Context context = VertxContext.getOrCreateDuplicatedContext(vertx);
+            io.quarkus.vertx.core.runtime.context.VertxContextSafetyToggle.setContextSafe(context, true);
+            context.runOnContext(v -> sessionFactory.get().withTransaction((session, tx) -> work.apply(session))
+                    .subscribe().with(emitter::complete, emitter::fail));
+        });
+    }
+}

@@ -1,0 +1,100 @@
+package dev.parley.store.sqlite;
+
+import static dev.parley.store.sqlite.SqliteValues.getId;
+import static dev.parley.store.sqlite.SqliteValues.getInstant;
+import static dev.parley.store.sqlite.SqliteValues.setId;
+import static dev.parley.store.sqlite.SqliteValues.setInstant;
+
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Typed;
+import jakarta.inject.Inject;
+
+import dev.parley.store.Cursor;
+import dev.parley.store.Message;
+import dev.parley.store.MessageStore;
+import dev.parley.store.NoSuchConversationException;
+import dev.parley.store.Page;
+import io.smallrye.mutiny.Uni;
+
+@ApplicationScoped
+@Typed(SqliteMessageStore.class)
+public class SqliteMessageStore implements MessageStore {
+
+    private static final String COLUMNS = "id, tenant_id, conversation_id, role, content, tokens_in, tokens_out, "
+            + "finish_reason, created_at";
+
+    @Inject
+    SqliteWriter writer;
+
+    @Inject
+    SqliteReaders readers;
+
+    @Override
+    public Uni<Void> append(Message m) {
+        return writer.submit("append-message", c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE conversations SET updated_at = max(updated_at, ?) "
+                    + "WHERE tenant_id = ? AND id = ?")) {
+                setInstant(ps, 1, m.createdAt());
+                setId(ps, 2, m.tenantId());
+                setId(ps, 3, m.conversationId());
+                if (ps.executeUpdate() == 0) {
+                    throw new NoSuchConversationException(m.conversationId());
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO messages (" + COLUMNS
+                    + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                setId(ps, 1, m.id());
+                setId(ps, 2, m.tenantId());
+                setId(ps, 3, m.conversationId());
+                ps.setString(4, m.role().id());
+                ps.setString(5, m.content());
+                ps.setInt(6, m.tokensIn());
+                ps.setInt(7, m.tokensOut());
+                ps.setString(8, m.finishReason());
+                setInstant(ps, 9, m.createdAt());
+                ps.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public Uni<Page<Message>> list(UUID tenantId, UUID conversationId, Cursor after, int limit) {
+        return readers.read(c -> {
+            String sql = "SELECT " + COLUMNS + " FROM messages WHERE tenant_id = ? AND conversation_id = ?"
+                    + (after == null ? "" : " AND (created_at > ? OR (created_at = ? AND id > ?))")
+                    + " ORDER BY created_at, id LIMIT ?";
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                int i = 1;
+                setId(ps, i++, tenantId);
+                setId(ps, i++, conversationId);
+                if (after != null) {
+                    setInstant(ps, i++, after.at());
+                    setInstant(ps, i++, after.at());
+                    setId(ps, i++, after.id());
+                }
+                ps.setInt(i, limit + 1);
+                List<Message> rows = new ArrayList<>(limit + 1);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        rows.add(map(rs));
+                    }
+                }
+                return Page.of(rows, limit, msg -> Cursor.of(msg.createdAt(), msg.id()));
+            }
+        });
+    }
+
+    private static Message map(ResultSet rs) throws SQLException {
+        return new Message(getId(rs, "id"), getId(rs, "tenant_id"), getId(rs, "conversation_id"),
+                Message.Role.of(rs.getString("role")), rs.getString("content"), rs.getInt("tokens_in"),
+                rs.getInt("tokens_out"), rs.getString("finish_reason"), getInstant(rs, "created_at"));
+    }
+}

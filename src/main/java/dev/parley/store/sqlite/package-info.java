@@ -1,0 +1,7 @@
+/**
+ * SQLite adapter: plain JDBC through Agroal, never on the event loop. All writes go through {@link
+ * dev.parley.store.sqlite.SqliteWriter}, one thread that owns the only read-write connection and commits queued
+ * operations in groups; reads go through {@link dev.parley.store.sqlite.SqliteReaders}, a pool of query-only WAL
+ * connections.
+ */
+package dev.parley.store.sqlite;
