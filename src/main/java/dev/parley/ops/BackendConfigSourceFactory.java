@@ -27,9 +27,11 @@ public class BackendConfigSourceFactory implements ConfigSourceFactory {
 
     @Override
     public Iterable<ConfigSource> getConfigSources(ConfigSourceContext context) {
-        ConfigValue raw = context.getValue("DATABASE_URL");
+        // parley.database-url (also PARLEY_DATABASE_URL) wins, so that test profiles can point at their own database
+        // even when the shell running the tests has DATABASE_URL exported.
+        ConfigValue raw = context.getValue("parley.database-url");
         if (raw == null || raw.getValue() == null) {
-            raw = context.getValue("parley.database-url");
+            raw = context.getValue("DATABASE_URL");
         }
         Map<String, String> props = new HashMap<>();
         try {

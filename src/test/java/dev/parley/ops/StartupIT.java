@@ -1,0 +1,101 @@
+package dev.parley.ops;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.parley.testing.ParleyProcess;
+import dev.parley.testing.TestPostgres;
+
+/**
+ * The packaged artifact, started as an operator would start it: one build, either backend, and every start-up
+ * mistake reported as one line with a non-zero exit code.
+ */
+class StartupIT {
+
+    private static final Duration START = Duration.ofSeconds(60);
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void withoutConfigurationItServesFromASqliteFileUnderData() throws Exception {
+        try (ParleyProcess p = ParleyProcess.start(dir, Map.of())) {
+            String ready = p.awaitOk("/q/health/ready", START).body();
+            assertThat(ready).contains("\"UP\"").contains("sqlite");
+            assertThat(dir.resolve("data/parley.db")).exists();
+        }
+    }
+
+    @Test
+    void theSameArtifactServesFromPostgresqlWhenDatabaseUrlSaysSo() throws Exception {
+        String url = TestPostgres.newDatabase();
+        try (ParleyProcess p = ParleyProcess.start(dir, Map.of("DATABASE_URL", url))) {
+            assertThat(p.awaitOk("/q/health/ready", START).body()).contains("\"UP\"").contains("postgresql");
+            assertThat(dir.resolve("data")).doesNotExist();
+        }
+    }
+
+    @Test
+    void malformedDatabaseUrlIsOneLineAndExitCode2() throws Exception {
+        try (ParleyProcess p = ParleyProcess.start(dir, Map.of("DATABASE_URL", "mysql://root:hunter2@db/app"))) {
+            assertThat(p.exitCode(START)).isEqualTo(2);
+            assertThat(p.output().strip()).hasLineCount(1).contains("DATABASE_URL").doesNotContain("hunter2");
+        }
+    }
+
+    @Test
+    void unreachablePostgresqlIsOneErrorLineAndExitCode3() throws Exception {
+        try (ParleyProcess p = ParleyProcess.start(dir,
+                Map.of("DATABASE_URL", "postgresql://app:hunter2@127.0.0.1:1/parley"))) {
+            assertThat(p.exitCode(START)).isEqualTo(3);
+            String out = p.output();
+            assertThat(out.lines().filter(l -> l.contains("ERROR"))).singleElement().asString()
+                    .contains("Cannot connect to PostgreSQL app@127.0.0.1:1/parley");
+            assertThat(out).doesNotContain("hunter2").doesNotContain("\tat ");
+        }
+    }
+
+    @Test
+    void aSecondProcessOnTheSameSqliteFileIsRefusedNamingTheHolder() throws Exception {
+        Path db = dir.resolve("shared.db");
+        Map<String, String> env = Map.of("DATABASE_URL", "sqlite:" + db);
+        try (ParleyProcess first = ParleyProcess.start(dir, env)) {
+            first.awaitOk("/q/health/ready", START);
+            try (ParleyProcess second = ParleyProcess.start(dir, env)) {
+                assertThat(second.exitCode(START)).isEqualTo(3);
+                assertThat(second.output()).contains("in use by another Parley process (pid " + first.pid() + ")")
+                        .doesNotContain("\tat ");
+            }
+            assertThat(first.isAlive()).isTrue();
+        }
+        assertThat(Files.exists(db)).isTrue();
+    }
+
+    @Test
+    void failingMigrationIsOneLineAndExitCode4() throws Exception {
+        Path db = dir.resolve("future.db");
+        // a database whose history claims a migration this build does not know: Flyway refuses to touch it
+        try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db); var st = c.createStatement()) {
+            st.execute("CREATE TABLE flyway_schema_history (installed_rank INT NOT NULL PRIMARY KEY, version "
+                    + "VARCHAR(50), description VARCHAR(200) NOT NULL, type VARCHAR(20) NOT NULL, script "
+                    + "VARCHAR(1000) NOT NULL, checksum INT, installed_by VARCHAR(100) NOT NULL, installed_on TEXT "
+                    + "NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f','now')), execution_time INT NOT NULL, "
+                    + "success BOOLEAN NOT NULL)");
+            st.execute("INSERT INTO flyway_schema_history VALUES (1, '1', 'initial schema', 'SQL', "
+                    + "'V1__initial_schema.sql', 12345, 'x', '2020-01-01', 1, 1)");
+        }
+        try (ParleyProcess p = ParleyProcess.start(dir, Map.of("DATABASE_URL", "sqlite:" + db))) {
+            assertThat(p.exitCode(START)).isEqualTo(4);
+            assertThat(p.output().lines().filter(l -> l.contains("ERROR"))).singleElement().asString()
+                    .contains("Migration of SQLite file");
+            assertThat(p.output()).doesNotContain("\tat ");
+        }
+    }
+}

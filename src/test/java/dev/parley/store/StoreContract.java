@@ -1,0 +1,252 @@
+package dev.parley.store;
+
+import static dev.parley.testing.Await.result;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The behaviour every store adapter must have. Written once, run against SQLite ({@code SqliteStoreTest}) and
+ * PostgreSQL ({@code PostgresStoreTest}).
+ */
+public abstract class StoreContract {
+
+    @Inject
+    TenantStore tenants;
+
+    @Inject
+    ConversationStore conversations;
+
+    @Inject
+    MessageStore messages;
+
+    UUID tenant;
+    UUID otherTenant;
+
+    @BeforeEach
+    void createTenants() {
+        tenant = newTenant("a");
+        otherTenant = newTenant("b");
+    }
+
+    private UUID newTenant(String name) {
+        Tenant t = new Tenant(UuidV7.next(), name, Timestamps.now());
+        result(tenants.createTenant(t, key(t.id(), UUID.randomUUID().toString())));
+        return t.id();
+    }
+
+    private static ApiKey key(UUID tenantId, String hash) {
+        return new ApiKey(UuidV7.next(), tenantId, "k", "pk_xx", hash, false, Timestamps.now());
+    }
+
+    private Conversation conversation(UUID tenantId, String title, Instant updatedAt) {
+        return new Conversation(UuidV7.next(), tenantId, title, "demo", false, updatedAt, updatedAt);
+    }
+
+    private Conversation create(String title) {
+        Conversation c = conversation(tenant, title, Timestamps.now());
+        result(conversations.create(c));
+        return c;
+    }
+
+    private Message message(Conversation c, Message.Role role, String content, Instant at) {
+        return new Message(UuidV7.next(), c.tenantId(), c.id(), role, content, 3, 7, role == Message.Role.ASSISTANT
+                ? "stop" : null, at);
+    }
+
+    @Test
+    void createdConversationIsFoundExactlyAsStored() {
+        Conversation c = create("Plans for 🌍 — ünïcødé");
+        assertThat(result(conversations.find(tenant, c.id()))).contains(c);
+    }
+
+    @Test
+    void conversationOfAnotherTenantDoesNotExist() {
+        Conversation c = create("secret");
+        assertThat(result(conversations.find(otherTenant, c.id()))).isEmpty();
+        assertThat(result(conversations.list(otherTenant, false, null, 10)).items()).isEmpty();
+        assertThat(result(conversations.update(otherTenant, c.id(),
+                new ConversationChange(Optional.of("stolen"), Optional.empty()), Timestamps.now()))).isEmpty();
+        assertThat(result(conversations.delete(otherTenant, c.id()))).isFalse();
+        assertThat(result(conversations.find(tenant, c.id()))).contains(c);
+    }
+
+    @Test
+    void listReturnsMostRecentlyActiveFirstAcrossPages() {
+        Instant base = Timestamps.now();
+        List<Conversation> created = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            Conversation c = conversation(tenant, "c" + i, base.plusSeconds(i));
+            result(conversations.create(c));
+            created.add(c);
+        }
+        // two conversations with the same activity time are ordered by id, and neither is skipped between pages
+        Conversation tie = conversation(tenant, "tie", base.plusSeconds(2));
+        result(conversations.create(tie));
+
+        List<String> titles = new ArrayList<>();
+        Cursor cursor = null;
+        int pages = 0;
+        do {
+            Page<Conversation> page = result(conversations.list(tenant, false, cursor, 2));
+            page.items().forEach(c -> titles.add(c.title()));
+            cursor = page.next();
+            pages++;
+        } while (cursor != null);
+
+        assertThat(titles).containsExactly("c4", "c3", "tie", "c2", "c1", "c0");
+        assertThat(pages).isEqualTo(3);
+    }
+
+    @Test
+    void lastPageHasNoCursor() {
+        create("only");
+        Page<Conversation> page = result(conversations.list(tenant, false, null, 1));
+        assertThat(page.items()).hasSize(1);
+        assertThat(page.next()).isNull();
+    }
+
+    @Test
+    void archivedConversationsAreListedSeparately() {
+        Conversation kept = create("kept");
+        Conversation archived = create("archived");
+        result(conversations.update(tenant, archived.id(), new ConversationChange(Optional.empty(), Optional.of(true)),
+                Timestamps.now()));
+
+        assertThat(result(conversations.list(tenant, false, null, 10)).items()).extracting(Conversation::id)
+                .containsExactly(kept.id());
+        assertThat(result(conversations.list(tenant, true, null, 10)).items()).extracting(Conversation::id)
+                .containsExactly(archived.id());
+    }
+
+    @Test
+    void updateChangesOnlyTheGivenFields() {
+        Conversation c = create("before");
+        Instant later = c.updatedAt().plusSeconds(1);
+        Optional<Conversation> renamed = result(conversations.update(tenant, c.id(),
+                new ConversationChange(Optional.of("after"), Optional.empty()), later));
+        assertThat(renamed).get().satisfies(r -> {
+            assertThat(r.title()).isEqualTo("after");
+            assertThat(r.archived()).isFalse();
+            assertThat(r.model()).isEqualTo(c.model());
+            assertThat(r.createdAt()).isEqualTo(c.createdAt());
+            assertThat(r.updatedAt()).isEqualTo(later);
+        });
+        Optional<Conversation> archived = result(conversations.update(tenant, c.id(),
+                new ConversationChange(Optional.empty(), Optional.of(true)), later));
+        assertThat(archived).get().satisfies(r -> {
+            assertThat(r.title()).isEqualTo("after");
+            assertThat(r.archived()).isTrue();
+        });
+        assertThat(result(conversations.find(tenant, c.id()))).isEqualTo(archived);
+    }
+
+    @Test
+    void deleteRemovesTheConversationAndItsMessages() {
+        Conversation c = create("doomed");
+        result(messages.append(message(c, Message.Role.USER, "hello", Timestamps.now())));
+        assertThat(result(conversations.delete(tenant, c.id()))).isTrue();
+        assertThat(result(conversations.find(tenant, c.id()))).isEmpty();
+        assertThat(result(messages.list(tenant, c.id(), null, 10)).items()).isEmpty();
+        assertThat(result(conversations.delete(tenant, c.id()))).isFalse();
+    }
+
+    @Test
+    void messagesListOldestFirstAcrossPagesWithExactContent() {
+        Conversation c = create("chat");
+        Instant base = Timestamps.now();
+        List<Message> appended = new ArrayList<>();
+        String[] contents = { "hi", "Hello! 👋", "x".repeat(100_000), "line1\nline2\t\"quoted\"", "" };
+        for (int i = 0; i < contents.length; i++) {
+            Message m = message(c, i % 2 == 0 ? Message.Role.USER : Message.Role.ASSISTANT, contents[i],
+                    base.plusMillis(i));
+            result(messages.append(m));
+            appended.add(m);
+        }
+        List<Message> listed = new ArrayList<>();
+        Cursor cursor = null;
+        do {
+            Page<Message> page = result(messages.list(tenant, c.id(), cursor, 2));
+            listed.addAll(page.items());
+            cursor = page.next();
+        } while (cursor != null);
+        assertThat(listed).containsExactlyElementsOf(appended);
+    }
+
+    @Test
+    void appendingAMessageMarksTheConversationActive() {
+        Conversation older = create("older");
+        Conversation newer = create("newer");
+        Instant later = newer.updatedAt().plusSeconds(5);
+        result(messages.append(message(older, Message.Role.USER, "bump", later)));
+
+        assertThat(result(conversations.find(tenant, older.id()))).get()
+                .extracting(Conversation::updatedAt).isEqualTo(later);
+        assertThat(result(conversations.list(tenant, false, null, 10)).items()).extracting(Conversation::id)
+                .startsWith(older.id(), newer.id());
+    }
+
+    @Test
+    void appendingToAnotherTenantsConversationFails() {
+        Conversation c = create("mine");
+        Message intruder = new Message(UuidV7.next(), otherTenant, c.id(), Message.Role.USER, "hi", 0, 0, null,
+                Timestamps.now());
+        assertThatThrownBy(() -> result(messages.append(intruder))).isInstanceOf(NoSuchConversationException.class);
+        assertThat(result(messages.list(tenant, c.id(), null, 10)).items()).isEmpty();
+    }
+
+    @Test
+    void appendingToAMissingConversationFails() {
+        Message orphan = new Message(UuidV7.next(), tenant, UuidV7.next(), Message.Role.USER, "hi", 0, 0, null,
+                Timestamps.now());
+        assertThatThrownBy(() -> result(messages.append(orphan))).isInstanceOf(NoSuchConversationException.class);
+    }
+
+    @Test
+    void timestampsSurviveAtMicrosecondPrecisionFromEpochToFarFuture() {
+        for (Instant at : List.of(Instant.EPOCH, Instant.parse("2999-12-31T23:59:59.999999Z"),
+                Instant.parse("2026-01-02T03:04:05.123456Z"))) {
+            Conversation c = conversation(tenant, "t", at);
+            result(conversations.create(c));
+            assertThat(result(conversations.find(tenant, c.id()))).get().extracting(Conversation::createdAt)
+                    .isEqualTo(at);
+        }
+    }
+
+    @Test
+    void activeKeyIsFoundByItsHashUntilUnknown() {
+        String hash = "hash-" + UUID.randomUUID();
+        ApiKey k = new ApiKey(UuidV7.next(), tenant, "ci", "pk_abc", hash, true, Timestamps.now());
+        result(tenants.createApiKey(k));
+        assertThat(result(tenants.findActiveKey(hash))).contains(k);
+        assertThat(result(tenants.findActiveKey("no-such-hash"))).isEmpty();
+        // recording use is a bookkeeping write: it must not disturb the key
+        result(tenants.recordKeyUse(Map.of(k.id(), Timestamps.now())));
+        assertThat(result(tenants.findActiveKey(hash))).contains(k);
+    }
+
+    @Test
+    void twoKeysCannotShareAHash() {
+        String hash = "dup-" + UUID.randomUUID();
+        result(tenants.createApiKey(key(tenant, hash)));
+        assertThatThrownBy(() -> result(tenants.createApiKey(key(otherTenant, hash)))).isNotNull();
+        assertThat(result(tenants.findActiveKey(hash))).get().extracting(ApiKey::tenantId).isEqualTo(tenant);
+    }
+
+    @Test
+    void tenantIsFoundWithItsName() {
+        assertThat(result(tenants.findTenant(tenant))).get().extracting(Tenant::name).isEqualTo("a");
+        assertThat(result(tenants.countTenants())).isGreaterThanOrEqualTo(2);
+    }
+}
