@@ -16,6 +16,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 
 import dev.parley.auth.Forbidden;
 import dev.parley.auth.Unauthenticated;
+import dev.parley.provider.ProviderException;
+import dev.parley.provider.UnknownModelException;
 import dev.parley.store.NoSuchConversationException;
 import dev.parley.store.StoreOverloadedException;
 import io.vertx.core.http.HttpServerRequest;
@@ -45,6 +47,16 @@ public class ProblemMapper {
     @ServerExceptionMapper
     public Response noSuchConversation(NoSuchConversationException e, HttpServerRequest request) {
         return respond(404, "not-found", "Not found", e.getMessage(), request, null);
+    }
+
+    @ServerExceptionMapper
+    public Response unknownModel(UnknownModelException e, HttpServerRequest request) {
+        return respond(400, "unknown-model", "Unknown model", e.getMessage(), request, null);
+    }
+
+    @ServerExceptionMapper
+    public Response providerFailed(ProviderException e, HttpServerRequest request) {
+        return respond(502, "upstream-error", "Model provider failed", e.getMessage(), request, null);
     }
 
     @ServerExceptionMapper

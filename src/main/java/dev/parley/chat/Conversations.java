@@ -6,9 +6,8 @@ import java.util.UUID;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-
 import dev.parley.auth.Caller;
+import dev.parley.provider.Providers;
 import dev.parley.store.Conversation;
 import dev.parley.store.ConversationChange;
 import dev.parley.store.ConversationStore;
@@ -30,13 +29,15 @@ public class Conversations {
     @Inject
     MessageStore messages;
 
-    @ConfigProperty(name = "parley.default-model", defaultValue = "demo")
-    String defaultModel;
+    @Inject
+    Providers providers;
 
     public Uni<Conversation> create(Caller caller, String title, String model) {
+        String chosen = model == null || model.isBlank() ? providers.defaultModel() : model.trim();
+        providers.checkServed(chosen);
         var now = Timestamps.now();
-        Conversation conversation = new Conversation(UuidV7.next(), caller.tenantId(), blankToNull(title),
-                model == null || model.isBlank() ? defaultModel : model.trim(), false, now, now);
+        Conversation conversation = new Conversation(UuidV7.next(), caller.tenantId(), blankToNull(title), chosen,
+                false, now, now);
         return conversations.create(conversation).replaceWith(conversation);
     }
 

@@ -185,6 +185,18 @@ public abstract class StoreContract {
     }
 
     @Test
+    void recentReturnsTheNewestMessagesOldestFirst() {
+        Conversation c = create("history");
+        Instant base = Timestamps.now();
+        for (int i = 0; i < 5; i++) {
+            result(messages.append(message(c, Message.Role.USER, "m" + i, base.plusMillis(i))));
+        }
+        assertThat(result(messages.recent(tenant, c.id(), 3))).extracting(Message::content)
+                .containsExactly("m2", "m3", "m4");
+        assertThat(result(messages.recent(otherTenant, c.id(), 3))).isEmpty();
+    }
+
+    @Test
     void appendingAMessageMarksTheConversationActive() {
         Conversation older = create("older");
         Conversation newer = create("newer");

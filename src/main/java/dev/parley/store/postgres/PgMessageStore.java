@@ -1,5 +1,8 @@
 package dev.parley.store.postgres;
 
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -35,6 +38,21 @@ public class PgMessageStore implements MessageStore {
                     }
                     return s.persist(MessageEntity.of(message));
                 }));
+    }
+
+    @Override
+    public Uni<List<Message>> recent(UUID tenantId, UUID conversationId, int limit) {
+        return sessions.inTransaction(s -> s.createSelectionQuery("from MessageEntity where tenantId = :tenant "
+                + "and conversationId = :conversation order by createdAt desc, id desc", MessageEntity.class)
+                .setParameter("tenant", tenantId)
+                .setParameter("conversation", conversationId)
+                .setMaxResults(limit)
+                .getResultList())
+                .map(rows -> {
+                    List<Message> messages = new ArrayList<>(rows.stream().map(MessageEntity::toRecord).toList());
+                    Collections.reverse(messages);
+                    return messages;
+                });
     }
 
     @Override

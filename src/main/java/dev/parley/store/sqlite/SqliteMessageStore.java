@@ -9,6 +9,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.UUID;
 
@@ -88,6 +89,26 @@ public class SqliteMessageStore implements MessageStore {
                     }
                 }
                 return Page.of(rows, limit, msg -> Cursor.of(msg.createdAt(), msg.id()));
+            }
+        });
+    }
+
+    @Override
+    public Uni<List<Message>> recent(UUID tenantId, UUID conversationId, int limit) {
+        return readers.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM messages WHERE tenant_id = ? "
+                    + "AND conversation_id = ? ORDER BY created_at DESC, id DESC LIMIT ?")) {
+                setId(ps, 1, tenantId);
+                setId(ps, 2, conversationId);
+                ps.setInt(3, limit);
+                List<Message> rows = new ArrayList<>(limit);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        rows.add(map(rs));
+                    }
+                }
+                Collections.reverse(rows);
+                return rows;
             }
         });
     }

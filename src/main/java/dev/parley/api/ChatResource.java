@@ -1,0 +1,108 @@
+package dev.parley.api;
+
+import java.util.Map;
+import java.util.UUID;
+
+import jakarta.inject.Inject;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Size;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.core.MediaType;
+
+import org.jboss.resteasy.reactive.RestMulti;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.parley.api.Views.MessageView;
+import dev.parley.auth.CurrentCaller;
+import dev.parley.chat.ChatTurns;
+import dev.parley.chat.TurnEvent;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * Sends a message in a conversation and answers with the model's reply: as server-sent events by default
+ * ({@code message.start}, {@code delta}..., then {@code message.end} or {@code error}), or as one JSON document when
+ * the request says {@code "stream": false}.
+ */
+@Path("/api/conversations/{id}/messages")
+public class ChatResource {
+
+    record SendMessage(@NotBlank @Size(max = 200_000) String content, @Size(max = 100) String model,
+            Boolean stream) {
+    }
+
+    record StartData(UUID conversationId, UUID userMessageId, UUID messageId, String model) {
+    }
+
+    record DeltaData(String text) {
+    }
+
+    record EndData(UUID messageId, int tokensIn, int tokensOut, String finishReason) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record ErrorData(String type, String title, int status, String detail, UUID messageId, String finishReason) {
+    }
+
+    record Reply(UUID conversationId, UUID userMessageId, MessageView message) {
+    }
+
+    @Inject
+    ChatTurns turns;
+
+    @Inject
+    CurrentCaller caller;
+
+    @Inject
+    ObjectMapper mapper;
+
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    public RestMulti<String> send(@PathParam("id") String id, @Valid @NotNull SendMessage body) {
+        Uni<ChatTurns.Turn> turn = turns.continueConversation(caller.get(), Paging.id(id, "conversation"),
+                body.content(), body.model());
+        if (body.stream() == null || body.stream()) {
+            return RestMulti.fromUniResponse(turn, t -> t.events().map(this::frame), t -> SseFrames.SSE_HEADERS);
+        }
+        Uni<Map.Entry<Integer, String>> whole = turn.chain(t -> t.events().collect().asList().map(events -> {
+            TurnEvent.Started started = (TurnEvent.Started) events.get(0);
+            TurnEvent last = events.get(events.size() - 1);
+            if (last instanceof TurnEvent.Ended ended) {
+                return Map.entry(200, SseFrames.json(mapper, new Reply(started.conversationId(),
+                        started.userMessageId(), MessageView.of(ended.assistant()))));
+            }
+            return Map.entry(((TurnEvent.Failed) last).status(), SseFrames.json(mapper, error((TurnEvent.Failed) last)));
+        }));
+        return RestMulti.fromUniResponse(whole, r -> Multi.createFrom().item(r.getValue()),
+                r -> r.getKey() == 200 ? SseFrames.JSON_HEADERS : SseFrames.PROBLEM_HEADERS, Map.Entry::getKey);
+    }
+
+    private String frame(TurnEvent event) {
+        if (event instanceof TurnEvent.Started s) {
+            return SseFrames.event("message.start", SseFrames.json(mapper, new StartData(s.conversationId(),
+                    s.userMessageId(), s.assistantMessageId(), s.model())));
+        }
+        if (event instanceof TurnEvent.Delta d) {
+            return SseFrames.event("delta", SseFrames.json(mapper, new DeltaData(d.text())));
+        }
+        if (event instanceof TurnEvent.Ended e) {
+            var m = e.assistant();
+            return SseFrames.event("message.end", SseFrames.json(mapper, new EndData(m.id(), m.tokensIn(),
+                    m.tokensOut(), m.finishReason())));
+        }
+        return SseFrames.event("error", SseFrames.json(mapper, error((TurnEvent.Failed) event)));
+    }
+
+    private static ErrorData error(TurnEvent.Failed f) {
+        return new ErrorData(Problem.TYPE_PREFIX + f.kind(), f.status() == 502 ? "Model provider failed"
+                : "Reply not stored", f.status(), f.detail(), f.assistant() == null ? null : f.assistant().id(),
+                f.assistant() == null ? null : f.assistant().finishReason());
+    }
+}

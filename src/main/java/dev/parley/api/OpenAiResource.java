@@ -1,0 +1,231 @@
+package dev.parley.api;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import jakarta.inject.Inject;
+import jakarta.validation.constraints.NotNull;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+
+import org.jboss.resteasy.reactive.RestMulti;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.parley.auth.CurrentCaller;
+import dev.parley.chat.ChatTurns;
+import dev.parley.chat.TurnEvent;
+import dev.parley.provider.PromptMessage;
+import dev.parley.provider.Providers;
+import dev.parley.store.Message;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * OpenAI-compatible API ({@code /v1/chat/completions}, {@code /v1/models}) authenticated with Parley keys, so
+ * existing OpenAI clients work by changing their base URL. Every exchange is stored: in the conversation named by
+ * the {@code X-Parley-Conversation} header, or in a new one whose id comes back in that header.
+ */
+@Path("/v1")
+public class OpenAiResource {
+
+    static final String CONVERSATION_HEADER = "X-Parley-Conversation";
+
+    record InMessage(String role, JsonNode content) {
+    }
+
+    record StreamOptions(@JsonProperty("include_usage") Boolean includeUsage) {
+    }
+
+    record CompletionRequest(String model, List<InMessage> messages, Boolean stream,
+            @JsonProperty("stream_options") StreamOptions streamOptions) {
+    }
+
+    @Inject
+    ChatTurns turns;
+
+    @Inject
+    Providers providers;
+
+    @Inject
+    CurrentCaller caller;
+
+    @Inject
+    ObjectMapper mapper;
+
+    @GET
+    @Path("models")
+    @Produces(MediaType.APPLICATION_JSON)
+    public Map<String, Object> models() {
+        List<Map<String, Object>> data = providers.models().stream()
+                .map(m -> Map.<String, Object> of("id", m, "object", "model", "created", 0, "owned_by", "parley"))
+                .toList();
+        return Map.of("object", "list", "data", data);
+    }
+
+    @POST
+    @Path("chat/completions")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public RestMulti<String> complete(@NotNull CompletionRequest body,
+            @HeaderParam(CONVERSATION_HEADER) String conversation) {
+        List<PromptMessage> prompt = prompt(body.messages());
+        String model = body.model() == null || body.model().isBlank() ? providers.defaultModel() : body.model();
+        Optional<java.util.UUID> conversationId = conversation == null || conversation.isBlank() ? Optional.empty()
+                : Optional.of(Paging.id(conversation.trim(), "conversation"));
+        Uni<ChatTurns.Turn> turn = turns.fromPrompt(caller.get(), conversationId, prompt, model);
+        boolean includeUsage = body.streamOptions() != null && Boolean.TRUE.equals(body.streamOptions().includeUsage());
+        if (Boolean.TRUE.equals(body.stream())) {
+            return RestMulti.fromUniResponse(turn, t -> chunks(t, includeUsage),
+                    t -> withConversation(SseFrames.SSE_HEADERS, t));
+        }
+        Uni<Whole> whole = turn.chain(t -> t.events().collect().asList().map(events -> new Whole(t, events)));
+        return RestMulti.fromUniResponse(whole, w -> Multi.createFrom().item(w.body(this)),
+                w -> withConversation(w.ok() ? SseFrames.JSON_HEADERS : SseFrames.PROBLEM_HEADERS, w.turn()),
+                w -> w.ok() ? 200 : w.failure().status());
+    }
+
+    private record Whole(ChatTurns.Turn turn, List<TurnEvent> events) {
+        TurnEvent last() {
+            return events.get(events.size() - 1);
+        }
+
+        boolean ok() {
+            return last() instanceof TurnEvent.Ended;
+        }
+
+        TurnEvent.Failed failure() {
+            return (TurnEvent.Failed) last();
+        }
+
+        String body(OpenAiResource r) {
+            if (!ok()) {
+                TurnEvent.Failed f = failure();
+                return SseFrames.json(r.mapper, new Problem(Problem.TYPE_PREFIX + f.kind(), "Model provider failed",
+                        f.status(), f.detail(), "/v1/chat/completions", null));
+            }
+            Message m = ((TurnEvent.Ended) last()).assistant();
+            ObjectNode json = r.completionBase(m.id().toString(), "chat.completion", turn.model());
+            ObjectNode choice = json.putArray("choices").addObject();
+            choice.put("index", 0);
+            choice.putObject("message").put("role", "assistant").put("content", m.content());
+            choice.put("finish_reason", m.finishReason());
+            r.usage(json, m);
+            return json.toString();
+        }
+    }
+
+    private Multi<String> chunks(ChatTurns.Turn turn, boolean includeUsage) {
+        return turn.events().onItem().transformToIterable(event -> {
+            List<String> out = new ArrayList<>(2);
+            if (event instanceof TurnEvent.Started s) {
+                out.add(chunk(s.assistantMessageId().toString(), turn.model(), delta -> delta
+                        .put("role", "assistant").put("content", ""), null));
+            } else if (event instanceof TurnEvent.Delta d) {
+                out.add(chunk(turn.assistantMessageId().toString(), turn.model(), delta -> delta.put("content", d.text()), null));
+            } else if (event instanceof TurnEvent.Ended e) {
+                Message m = e.assistant();
+                out.add(chunk(m.id().toString(), turn.model(), delta -> {
+                }, m.finishReason()));
+                if (includeUsage) {
+                    ObjectNode json = completionBase(m.id().toString(), "chat.completion.chunk", turn.model());
+                    json.putArray("choices");
+                    usage(json, m);
+                    out.add(SseFrames.event(null, json.toString()));
+                }
+                out.add(SseFrames.event(null, "[DONE]"));
+            } else if (event instanceof TurnEvent.Failed f) {
+                ObjectNode error = mapper.createObjectNode();
+                error.putObject("error").put("message", f.detail()).put("type", f.kind()).put("code", f.status());
+                out.add(SseFrames.event(null, error.toString()));
+            }
+            return out;
+        });
+    }
+
+    private String chunk(String messageId, String model, java.util.function.Consumer<ObjectNode> delta,
+            String finishReason) {
+        ObjectNode json = completionBase(messageId, "chat.completion.chunk", model);
+        ObjectNode choice = json.putArray("choices").addObject();
+        choice.put("index", 0);
+        delta.accept(choice.putObject("delta"));
+        if (finishReason == null) {
+            choice.putNull("finish_reason");
+        } else {
+            choice.put("finish_reason", finishReason);
+        }
+        return SseFrames.event(null, json.toString());
+    }
+
+    private ObjectNode completionBase(String messageId, String object, String model) {
+        ObjectNode json = mapper.createObjectNode();
+        json.put("id", "chatcmpl-" + messageId.replace("-", ""));
+        json.put("object", object);
+        json.put("created", System.currentTimeMillis() / 1000);
+        json.put("model", model);
+        return json;
+    }
+
+    private void usage(ObjectNode json, Message m) {
+        json.putObject("usage").put("prompt_tokens", m.tokensIn()).put("completion_tokens", m.tokensOut())
+                .put("total_tokens", m.tokensIn() + m.tokensOut());
+    }
+
+    private static Map<String, List<String>> withConversation(Map<String, List<String>> headers,
+            ChatTurns.Turn turn) {
+        Map<String, List<String>> all = new HashMap<>(headers);
+        all.put(CONVERSATION_HEADER, List.of(turn.conversationId().toString()));
+        return all;
+    }
+
+    /** OpenAI messages to a prompt: string or text-part content; {@code developer} is the newer name of system. */
+    private static List<PromptMessage> prompt(List<InMessage> messages) {
+        if (messages == null || messages.isEmpty()) {
+            throw ApiProblem.badRequest("messages must contain at least one message");
+        }
+        List<PromptMessage> prompt = new ArrayList<>(messages.size());
+        for (int i = 0; i < messages.size(); i++) {
+            InMessage m = messages.get(i);
+            String role = m == null || m.role() == null ? "" : m.role();
+            role = switch (role) {
+                case "developer", "system" -> "system";
+                case "user", "assistant" -> role;
+                default -> throw ApiProblem.badRequest("messages[" + i + "].role must be system, developer, user or "
+                        + "assistant (got '" + role + "')");
+            };
+            prompt.add(new PromptMessage(role, text(m.content(), i)));
+        }
+        return prompt;
+    }
+
+    private static String text(JsonNode content, int index) {
+        if (content == null || content.isNull()) {
+            return "";
+        }
+        if (content.isTextual()) {
+            return content.asText();
+        }
+        if (content.isArray()) {
+            StringBuilder sb = new StringBuilder();
+            for (JsonNode part : (ArrayNode) content) {
+                if (!"text".equals(part.path("type").asText())) {
+                    throw ApiProblem.badRequest("messages[" + index + "].content: only text parts are supported");
+                }
+                sb.append(part.path("text").asText());
+            }
+            return sb.toString();
+        }
+        throw ApiProblem.badRequest("messages[" + index + "].content must be a string or an array of text parts");
+    }
+}

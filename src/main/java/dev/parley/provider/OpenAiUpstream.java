@@ -1,0 +1,184 @@
+package dev.parley.provider;
+
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.jboss.logging.Logger;
+
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.subscription.MultiEmitter;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * Client of one OpenAI-compatible {@code /chat/completions} endpoint. It always asks the upstream to stream (with
+ * usage), whether Parley's own client wants a stream or not: one code path for timeouts, cancellation and partial
+ * replies. Cancelling the returned stream resets the upstream request, so an abandoned chat costs the upstream
+ * nothing more.
+ */
+final class OpenAiUpstream implements ChatProvider {
+
+    private static final Logger LOG = Logger.getLogger(OpenAiUpstream.class);
+
+    private final String name;
+    private final String baseUrl;
+    private final String apiKey;
+    private final Set<String> models;
+    private final Duration idleTimeout;
+    private final HttpClient client;
+
+    OpenAiUpstream(String name, String baseUrl, String apiKey, Set<String> models, Duration idleTimeout,
+            HttpClient client) {
+        this.name = name;
+        this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+        this.apiKey = apiKey;
+        this.models = models;
+        this.idleTimeout = idleTimeout;
+        this.client = client;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    /** Explicitly listed models; empty means the upstream takes any model name. */
+    Set<String> models() {
+        return models;
+    }
+
+    boolean serves(String model) {
+        return models.isEmpty() || models.contains(model);
+    }
+
+    @Override
+    public Multi<ProviderChunk> stream(ProviderRequest request) {
+        return Multi.createFrom().emitter(emitter -> start(request, emitter));
+    }
+
+    private void start(ProviderRequest request, MultiEmitter<? super ProviderChunk> emitter) {
+        JsonArray messages = new JsonArray();
+        request.messages().forEach(m -> messages.add(new JsonObject().put("role", m.role()).put("content",
+                m.content())));
+        JsonObject body = new JsonObject().put("model", request.model()).put("messages", messages)
+                .put("stream", true).put("stream_options", new JsonObject().put("include_usage", true));
+        RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST)
+                .setAbsoluteURI(baseUrl + "/chat/completions").setIdleTimeout(idleTimeout.toMillis())
+                .putHeader("Content-Type", "application/json").putHeader("Accept", "text/event-stream");
+        if (apiKey != null && !apiKey.isBlank()) {
+            options.putHeader("Authorization", "Bearer " + apiKey);
+        }
+        AtomicReference<HttpClientRequest> inFlight = new AtomicReference<>();
+        AtomicBoolean finished = new AtomicBoolean();
+        emitter.onTermination(() -> {
+            HttpClientRequest r = inFlight.get();
+            if (finished.compareAndSet(false, true) && r != null) {
+                r.reset(); // cancelled by our client: stop the upstream generating for nobody
+            }
+        });
+        client.request(options).onSuccess(req -> {
+            inFlight.set(req);
+            if (finished.get()) {
+                req.reset();
+                return;
+            }
+            req.send(Buffer.buffer(body.encode())).onSuccess(response -> {
+                if (response.statusCode() / 100 != 2) {
+                    response.body().onComplete(b -> fail(emitter, finished, new ProviderException(name,
+                            response.statusCode(), "upstream " + name + " answered " + response.statusCode() + ": "
+                                    + errorMessage(b.succeeded() ? b.result() : null))));
+                    return;
+                }
+                SseLines lines = new SseLines();
+                response.handler(buffer -> {
+                    for (String data : lines.feed(buffer.getBytes())) {
+                        if (!finished.get() && !data.isBlank() && !"[DONE]".equals(data.trim())) {
+                            emitChunk(data, emitter, finished);
+                        }
+                    }
+                });
+                response.exceptionHandler(e -> fail(emitter, finished, failure(e)));
+                response.endHandler(v -> {
+                    if (finished.compareAndSet(false, true)) {
+                        emitter.complete();
+                    }
+                });
+            }).onFailure(e -> fail(emitter, finished, failure(e)));
+        }).onFailure(e -> fail(emitter, finished, failure(e)));
+    }
+
+    private void emitChunk(String data, MultiEmitter<? super ProviderChunk> emitter, AtomicBoolean finished) {
+        JsonObject chunk;
+        try {
+            chunk = new JsonObject(data);
+        } catch (RuntimeException e) {
+            fail(emitter, finished, new ProviderException(name, 0, "upstream " + name + " sent a malformed chunk"));
+            return;
+        }
+        if (chunk.containsKey("error")) {
+            fail(emitter, finished, new ProviderException(name, 0, "upstream " + name + " failed mid-stream: "
+                    + errorMessage(Buffer.buffer(data))));
+            return;
+        }
+        JsonArray choices = chunk.getJsonArray("choices");
+        if (choices != null && !choices.isEmpty()) {
+            JsonObject choice = choices.getJsonObject(0);
+            JsonObject delta = choice.getJsonObject("delta");
+            String text = delta == null ? null : delta.getString("content");
+            if (text != null && !text.isEmpty()) {
+                emitter.emit(new ProviderChunk.Text(text));
+            }
+            String reason = choice.getString("finish_reason");
+            if (reason != null) {
+                emitter.emit(new ProviderChunk.Finished(reason));
+            }
+        }
+        JsonObject usage = chunk.getJsonObject("usage");
+        if (usage != null) {
+            emitter.emit(new ProviderChunk.Usage(usage.getInteger("prompt_tokens", 0),
+                    usage.getInteger("completion_tokens", 0)));
+        }
+    }
+
+    private static void fail(MultiEmitter<?> emitter, AtomicBoolean finished, Throwable e) {
+        if (finished.compareAndSet(false, true)) {
+            emitter.fail(e);
+        }
+    }
+
+    private ProviderException failure(Throwable e) {
+        if (e instanceof ProviderException p) {
+            return p;
+        }
+        String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        LOG.debugf("upstream %s failed: %s", name, why);
+        return new ProviderException(name, 0, "upstream " + name + " (" + baseUrl + ") failed: " + why);
+    }
+
+    private static String errorMessage(Buffer body) {
+        if (body == null || body.length() == 0) {
+            return "(no body)";
+        }
+        try {
+            JsonObject json = body.toJsonObject();
+            Object error = json.getValue("error");
+            if (error instanceof JsonObject e && e.getString("message") != null) {
+                return e.getString("message");
+            }
+            if (error instanceof String s) {
+                return s;
+            }
+        } catch (RuntimeException ignored) {
+            // not JSON: fall through to the raw text
+        }
+        String text = body.toString().strip();
+        return text.length() > 300 ? text.substring(0, 300) + "…" : text;
+    }
+}

@@ -1,0 +1,6 @@
+package dev.parley.provider;
+
+import java.util.List;
+
+public record ProviderRequest(String model, List<PromptMessage> messages) {
+}

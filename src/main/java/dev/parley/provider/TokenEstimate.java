@@ -1,0 +1,15 @@
+package dev.parley.provider;
+
+/**
+ * Rough token counts for when a provider reports none: about four characters per token for English text, the
+ * ratio OpenAI documents for its tokenizers. Exact counts always win when the provider sends usage.
+ */
+public final class TokenEstimate {
+
+    private TokenEstimate() {
+    }
+
+    public static int of(String text) {
+        return text == null || text.isEmpty() ? 0 : Math.max(1, (text.length() + 3) / 4);
+    }
+}

@@ -1,0 +1,194 @@
+package dev.parley.testing;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * An in-process OpenAI-compatible upstream for tests. It streams {@code tokens} chunks ("t0 ", "t1 ", ...) with
+ * {@code delayMs} between them, and can answer an error status, or break the connection after some tokens. Two
+ * instances are started, so that round-robin and failover can be observed.
+ */
+public final class FakeUpstream {
+
+    public static final String MODEL = "fake-model";
+
+    /** Behaviour shared by both instances; tests set it and {@link #reset()} restores the defaults. */
+    public static volatile int tokens;
+    public static volatile long delayMs;
+    public static volatile int breakAfterTokens;
+
+    public static final FakeUpstream FIRST = new FakeUpstream("first");
+    public static final FakeUpstream SECOND = new FakeUpstream("second");
+
+    private static Vertx vertx;
+
+    public final String name;
+    /** Non-zero: answer every request with this status. */
+    public volatile int failStatus;
+    public final List<JsonObject> requests = new CopyOnWriteArrayList<>();
+    public final AtomicInteger completed = new AtomicInteger();
+    /** Streams whose client (Parley) went away before the end. */
+    public final AtomicInteger abandoned = new AtomicInteger();
+    private int port;
+
+    static {
+        reset();
+    }
+
+    private FakeUpstream(String name) {
+        this.name = name;
+    }
+
+    public static void reset() {
+        tokens = 5;
+        delayMs = 5;
+        breakAfterTokens = -1;
+        for (FakeUpstream f : new FakeUpstream[] { FIRST, SECOND }) {
+            if (f != null) {
+                f.failStatus = 0;
+                f.requests.clear();
+                f.completed.set(0);
+                f.abandoned.set(0);
+            }
+        }
+    }
+
+    public static String expectedText(int n) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < n; i++) {
+            sb.append("t").append(i).append(' ');
+        }
+        return sb.toString();
+    }
+
+    public static int totalAbandoned() {
+        return FIRST.abandoned.get() + SECOND.abandoned.get();
+    }
+
+    public static List<JsonObject> allRequests() {
+        List<JsonObject> all = new java.util.ArrayList<>(FIRST.requests);
+        all.addAll(SECOND.requests);
+        return all;
+    }
+
+    private synchronized void start() throws Exception {
+        if (port != 0) {
+            return;
+        }
+        HttpServer server = vertx.createHttpServer().requestHandler(this::handle);
+        port = server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS)
+                .actualPort();
+    }
+
+    private void handle(HttpServerRequest request) {
+        if (!request.path().endsWith("/chat/completions")) {
+            request.response().setStatusCode(404).end();
+            return;
+        }
+        request.body().onSuccess(buffer -> {
+            JsonObject body = buffer.toJsonObject();
+            requests.add(body);
+            HttpServerResponse response = request.response();
+            if (failStatus != 0) {
+                response.setStatusCode(failStatus).putHeader("Content-Type", "application/json")
+                        .end(new JsonObject().put("error", new JsonObject().put("message", "fake " + name
+                                + " is down")).encode());
+                return;
+            }
+            int n = tokens;
+            int breakAfter = breakAfterTokens;
+            if (!body.getBoolean("stream", false)) {
+                response.putHeader("Content-Type", "application/json").end(new JsonObject()
+                        .put("choices", new JsonArray().add(new JsonObject().put("message", new JsonObject()
+                                .put("role", "assistant").put("content", expectedText(n))).put("finish_reason",
+                                        "stop")))
+                        .encode());
+                return;
+            }
+            response.setChunked(true).putHeader("Content-Type", "text/event-stream");
+            AtomicInteger sent = new AtomicInteger();
+            boolean[] done = { false };
+            response.closeHandler(v -> {
+                if (!done[0]) {
+                    abandoned.incrementAndGet();
+                }
+            });
+            long[] timer = { 0 };
+            timer[0] = vertx.setPeriodic(Math.max(1, delayMs), id -> {
+                if (response.closed()) {
+                    vertx.cancelTimer(id);
+                    return;
+                }
+                int i = sent.getAndIncrement();
+                if (breakAfter >= 0 && i == breakAfter) {
+                    vertx.cancelTimer(id);
+                    done[0] = true;
+                    request.connection().close();
+                    return;
+                }
+                if (i < n) {
+                    response.write(data(chunk(new JsonObject().put("content", "t" + i + " "), null)));
+                    return;
+                }
+                vertx.cancelTimer(id);
+                done[0] = true;
+                response.write(data(chunk(new JsonObject(), "stop")));
+                response.write(data(new JsonObject().put("choices", new JsonArray()).put("usage", new JsonObject()
+                        .put("prompt_tokens", 11).put("completion_tokens", n).put("total_tokens", 11 + n))));
+                response.end("data: [DONE]\n\n");
+                completed.incrementAndGet();
+            });
+        });
+    }
+
+    private static JsonObject chunk(JsonObject delta, String finishReason) {
+        return new JsonObject().put("object", "chat.completion.chunk").put("choices", new JsonArray()
+                .add(new JsonObject().put("index", 0).put("delta", delta).put("finish_reason", finishReason)));
+    }
+
+    private static String data(JsonObject json) {
+        return "data: " + json.encode() + "\n\n";
+    }
+
+    /** Starts both fake upstreams (once per JVM) and points Parley's upstream 1 and 2 at them. */
+    public static class Resource implements QuarkusTestResourceLifecycleManager {
+        @Override
+        public Map<String, String> start() {
+            try {
+                synchronized (FakeUpstream.class) {
+                    if (vertx == null) {
+                        vertx = Vertx.vertx();
+                    }
+                }
+                FIRST.start();
+                SECOND.start();
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot start fake upstreams", e);
+            }
+            return Map.of(
+                    "parley.upstream.1.url", "http://127.0.0.1:" + FIRST.port + "/v1",
+                    "parley.upstream.1.name", "fake-first",
+                    "parley.upstream.1.models", MODEL,
+                    "parley.upstream.1.api-key", "upstream-secret",
+                    "parley.upstream.2.url", "http://127.0.0.1:" + SECOND.port + "/v1",
+                    "parley.upstream.2.name", "fake-second",
+                    "parley.upstream.2.models", MODEL);
+        }
+
+        @Override
+        public void stop() {
+            // shared by every test profile of this JVM; Vert.x threads are daemons
+        }
+    }
+}
