@@ -10,12 +10,15 @@ import jakarta.enterprise.inject.Produces;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import dev.parley.store.ConversationStore;
+import dev.parley.store.Heartbeats;
 import dev.parley.store.MessageStore;
 import dev.parley.store.TenantStore;
 import dev.parley.store.postgres.PgConversationStore;
+import dev.parley.store.postgres.PgHeartbeats;
 import dev.parley.store.postgres.PgMessageStore;
 import dev.parley.store.postgres.PgTenantStore;
 import dev.parley.store.sqlite.SqliteConversationStore;
+import dev.parley.store.sqlite.SqliteHeartbeats;
 import dev.parley.store.sqlite.SqliteMessageStore;
 import dev.parley.store.sqlite.SqliteTenantStore;
 
@@ -68,6 +71,12 @@ public class ActiveBackend {
     @Produces
     @ApplicationScoped
     ConversationStore conversations(Instance<SqliteConversationStore> sqlite, Instance<PgConversationStore> postgres) {
+        return isSqlite() ? sqlite.get() : postgres.get();
+    }
+
+    @Produces
+    @ApplicationScoped
+    Heartbeats heartbeats(Instance<SqliteHeartbeats> sqlite, Instance<PgHeartbeats> postgres) {
         return isSqlite() ? sqlite.get() : postgres.get();
     }
 

@@ -15,7 +15,10 @@ import io.smallrye.health.api.AsyncHealthCheck;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 
-/** Ready = the active database answers a query and the schema is migrated. */
+/**
+ * Ready = the schema is migrated, the active database answers a query, and a write committed recently (see
+ * {@link WriteProbe}): a database that can be read but not written is not ready.
+ */
 @Readiness
 @ApplicationScoped
 public class DatabaseReadiness implements AsyncHealthCheck {
@@ -32,6 +35,9 @@ public class DatabaseReadiness implements AsyncHealthCheck {
     SqliteReaders sqliteReaders;
 
     @Inject
+    WriteProbe writeProbe;
+
+    @Inject
     InjectableInstance<Pool> postgresPool;
 
     @Override
@@ -44,6 +50,10 @@ public class DatabaseReadiness implements AsyncHealthCheck {
         }
         if (!startup.migrated()) {
             return Uni.createFrom().item(response.down().withData("error", "migrations not applied yet").build());
+        }
+        var stall = writeProbe.stall();
+        if (stall.isPresent()) {
+            return Uni.createFrom().item(response.down().withData("error", stall.get()).build());
         }
         return ping()
                 .ifNoItem().after(PROBE_TIMEOUT).failWith(() -> new IllegalStateException(

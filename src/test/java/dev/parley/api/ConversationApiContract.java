@@ -245,7 +245,7 @@ public abstract class ConversationApiContract {
         given().get("/q/health/ready").then().statusCode(200)
                 .body("status", equalTo("UP"))
                 .body("checks.find { it.name == 'database' }.data.backend", equalTo(backend()))
-                .body("checks.find { it.name == 'database' }.data.schemaVersion", equalTo("1"));
+                .body("checks.find { it.name == 'database' }.data.schemaVersion", equalTo("2"));
         given().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
     }
 
@@ -255,6 +255,19 @@ public abstract class ConversationApiContract {
         String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
         assertThat(metrics).contains("http_server_requests_seconds_count");
         assertThat(metrics).contains(backend().equals("sqlite") ? "agroal_active_count" : "sql_pool_active");
+    }
+
+    @Test
+    void diagnosticsAreForAdminKeysOnly() {
+        problem(as(key).get("/q/parley/diagnostics").then(), 403, "forbidden");
+        problem(given().get("/q/parley/diagnostics").then(), 401, "unauthenticated");
+        String admin = result(tenants.createTenant("ops-" + UUID.randomUUID(), true)).plaintextKey();
+        as(admin).get("/q/parley/diagnostics").then().statusCode(200)
+                .body("backend", equalTo(backend()))
+                .body("schemaVersion", equalTo("2"))
+                .body("migrated", equalTo(true))
+                .body("writes.stalled", nullValue())
+                .body(backend().equals("sqlite") ? "sqlite.writer.running" : "postgresql.pool", notNullValue());
     }
 
     abstract String backend();

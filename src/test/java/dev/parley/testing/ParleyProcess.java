@@ -73,6 +73,12 @@ public final class ParleyProcess implements AutoCloseable {
         return process.pid();
     }
 
+    /** SIGKILL: no shutdown hooks, no chance to flush anything. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(20, TimeUnit.SECONDS);
+    }
+
     public boolean isAlive() {
         return process.isAlive();
     }

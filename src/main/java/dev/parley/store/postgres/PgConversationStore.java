@@ -29,7 +29,7 @@ public class PgConversationStore implements ConversationStore {
 
     @Override
     public Uni<Optional<Conversation>> find(UUID tenantId, UUID id) {
-        return sessions.inTransaction(s -> s
+        return sessions.inSession(s -> s
                 .createSelectionQuery("from ConversationEntity where tenantId = :tenant and id = :id",
                         ConversationEntity.class)
                 .setParameter("tenant", tenantId)
@@ -43,7 +43,7 @@ public class PgConversationStore implements ConversationStore {
         String hql = "from ConversationEntity where tenantId = :tenant and archived = :archived"
                 + (after == null ? "" : " and (updatedAt < :at or (updatedAt = :at and id < :id))")
                 + " order by updatedAt desc, id desc";
-        return sessions.inTransaction(s -> {
+        return sessions.inSession(s -> {
             var q = s.createSelectionQuery(hql, ConversationEntity.class)
                     .setParameter("tenant", tenantId)
                     .setParameter("archived", archived)

@@ -23,26 +23,34 @@ public class PgMessageStore implements MessageStore {
     @Inject
     PgSessions sessions;
 
+    /** One statement, so one round trip: touch the conversation (tenant-checked) and insert only if it exists. */
+    private static final String APPEND = "WITH touched AS (UPDATE conversations SET updated_at = GREATEST(updated_at, "
+            + ":at) WHERE tenant_id = :tenant AND id = :conversation RETURNING id) "
+            + "INSERT INTO messages (id, tenant_id, conversation_id, role, content, tokens_in, tokens_out, "
+            + "finish_reason, created_at) SELECT :id, :tenant, id, :role, :content, :tokensIn, :tokensOut, "
+            + "CAST(:finishReason AS text), :at FROM touched";
+
     @Override
     public Uni<Void> append(Message message) {
-        return sessions.inTransaction(s -> s
-                .createMutationQuery("update ConversationEntity set updatedAt = greatest(updatedAt, :at) "
-                        + "where tenantId = :tenant and id = :id")
+        return sessions.inSession(s -> s.createNativeQuery(APPEND)
                 .setParameter("at", message.createdAt())
                 .setParameter("tenant", message.tenantId())
-                .setParameter("id", message.conversationId())
+                .setParameter("conversation", message.conversationId())
+                .setParameter("id", message.id())
+                .setParameter("role", message.role().id())
+                .setParameter("content", message.content())
+                .setParameter("tokensIn", message.tokensIn())
+                .setParameter("tokensOut", message.tokensOut())
+                .setParameter("finishReason", message.finishReason())
                 .executeUpdate()
-                .chain(n -> {
-                    if (n == 0) {
-                        return Uni.createFrom().failure(new NoSuchConversationException(message.conversationId()));
-                    }
-                    return s.persist(MessageEntity.of(message));
-                }));
+                .chain(n -> n == 0
+                        ? Uni.createFrom().failure(new NoSuchConversationException(message.conversationId()))
+                        : Uni.createFrom().voidItem()));
     }
 
     @Override
     public Uni<List<Message>> recent(UUID tenantId, UUID conversationId, int limit) {
-        return sessions.inTransaction(s -> s.createSelectionQuery("from MessageEntity where tenantId = :tenant "
+        return sessions.inSession(s -> s.createSelectionQuery("from MessageEntity where tenantId = :tenant "
                 + "and conversationId = :conversation order by createdAt desc, id desc", MessageEntity.class)
                 .setParameter("tenant", tenantId)
                 .setParameter("conversation", conversationId)
@@ -60,7 +68,7 @@ public class PgMessageStore implements MessageStore {
         String hql = "from MessageEntity where tenantId = :tenant and conversationId = :conversation"
                 + (after == null ? "" : " and (createdAt > :at or (createdAt = :at and id > :id))")
                 + " order by createdAt, id";
-        return sessions.inTransaction(s -> {
+        return sessions.inSession(s -> {
             var q = s.createSelectionQuery(hql, MessageEntity.class)
                     .setParameter("tenant", tenantId)
                     .setParameter("conversation", conversationId)

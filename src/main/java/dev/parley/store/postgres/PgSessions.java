@@ -29,14 +29,25 @@ class PgSessions {
     Vertx vertx;
 
     <T> Uni<T> inTransaction(Function<Mutiny.Session, Uni<T>> work) {
+        return onVertxContext(() -> sessionFactory.get().withTransaction((session, tx) -> work.apply(session)));
+    }
+
+    /**
+     * Runs without an explicit transaction: for single-statement work (each statement commits on its own), which
+     * saves the BEGIN and COMMIT round trips on the hot paths.
+     */
+    <T> Uni<T> inSession(Function<Mutiny.Session, Uni<T>> work) {
+        return onVertxContext(() -> sessionFactory.get().withSession(work));
+    }
+
+    private <T> Uni<T> onVertxContext(java.util.function.Supplier<Uni<T>> work) {
         if (Vertx.currentContext() != null && Context.isOnEventLoopThread()) {
-            return sessionFactory.get().withTransaction((session, tx) -> work.apply(session));
+            return work.get();
         }
         return Uni.createFrom().emitter(emitter -> {
             Context context = VertxContext.getOrCreateDuplicatedContext(vertx);
             io.quarkus.vertx.core.runtime.context.VertxContextSafetyToggle.setContextSafe(context, true);
-            context.runOnContext(v -> sessionFactory.get().withTransaction((session, tx) -> work.apply(session))
-                    .subscribe().with(emitter::complete, emitter::fail));
+            context.runOnContext(v -> work.get().subscribe().with(emitter::complete, emitter::fail));
         });
     }
 }

@@ -36,7 +36,7 @@ public class PgTenantStore implements TenantStore {
 
     @Override
     public Uni<Optional<ApiKey>> findActiveKey(String hash) {
-        return sessions.inTransaction(s -> s
+        return sessions.inSession(s -> s
                 .createSelectionQuery("from ApiKeyEntity where hash = :hash and revokedAt is null", ApiKeyEntity.class)
                 .setParameter("hash", hash)
                 .getSingleResultOrNull()

@@ -1,11 +1,16 @@
 package dev.parley.store.sqlite;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -19,6 +24,7 @@ import org.jboss.logging.Logger;
 
 import dev.parley.store.StoreOverloadedException;
 import io.agroal.api.AgroalDataSource;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -31,13 +37,19 @@ import io.smallrye.mutiny.subscription.UniEmitter;
 /**
  * The only writer of the SQLite database: one thread, one connection. Callers queue operations; the thread drains
  * the queue in batches and runs each batch in one {@code BEGIN IMMEDIATE ... COMMIT}, so N concurrent writes cost one
- * fsync and nobody ever sees {@code SQLITE_BUSY} from a sibling writer. Each operation runs inside its own savepoint:
+ * commit and nobody ever sees {@code SQLITE_BUSY} from a sibling writer. Each operation runs inside its own savepoint:
  * a failing operation is rolled back alone and fails alone. Results are delivered only after the commit.
+ *
+ * <p>
+ * Between batches the same thread keeps the WAL in check: a passive checkpoint every
+ * {@code parley.sqlite.checkpoint-interval}, and a truncating one every {@code parley.sqlite.truncate-interval} at a
+ * moment when no write waits.
  */
 @ApplicationScoped
 public class SqliteWriter {
 
     private static final Logger LOG = Logger.getLogger(SqliteWriter.class);
+    private static final int SQLITE_BUSY = 5;
 
     @Inject
     @DataSource("sqlitewriter")
@@ -46,23 +58,46 @@ public class SqliteWriter {
     @Inject
     MeterRegistry registry;
 
+    @ConfigProperty(name = "parley.sqlite.path")
+    Optional<String> databasePath;
+
     @ConfigProperty(name = "parley.sqlite.writer.queue-capacity", defaultValue = "10000")
     int queueCapacity;
 
     @ConfigProperty(name = "parley.sqlite.writer.max-batch", defaultValue = "512")
     int maxBatch;
 
+    @ConfigProperty(name = "parley.sqlite.writer.lock-timeout", defaultValue = "60s")
+    Duration lockTimeout;
+
+    @ConfigProperty(name = "parley.sqlite.checkpoint-interval", defaultValue = "10s")
+    Duration checkpointInterval;
+
+    @ConfigProperty(name = "parley.sqlite.truncate-interval", defaultValue = "60s")
+    Duration truncateInterval;
+
+    @ConfigProperty(name = "parley.sqlite.wal-size-limit-bytes", defaultValue = "67108864")
+    long walSizeLimit;
+
     private BlockingQueue<Job<?>> queue;
     private Thread thread;
     private volatile boolean running;
     private final AtomicLong lastCommitNanos = new AtomicLong(System.nanoTime());
     private final AtomicLong commits = new AtomicLong();
+    private final AtomicLong operations = new AtomicLong();
+    private volatile long lockWaitSinceNanos;
     private volatile Throwable lastFailure;
+    private long lastCheckpointNanos = System.nanoTime();
+    private long lastTruncateNanos = System.nanoTime();
+    private boolean writtenSinceTruncate;
     private DistributionSummary batchSizes;
     private Timer commitTimer;
     private Timer lockWaitTimer;
+    private Counter passiveCheckpoints;
+    private Counter truncateCheckpoints;
 
-    private record Job<T>(String label, SqlWork<T> work, UniEmitter<? super T> emitter, CallerContext caller) {
+    private record Job<T>(String label, SqlWork<T> work, UniEmitter<? super T> emitter, CallerContext caller,
+            long enqueuedNanos) {
     }
 
     public synchronized void start() {
@@ -76,8 +111,14 @@ public class SqliteWriter {
                 .publishPercentiles(0.5, 0.99).register(registry);
         lockWaitTimer = Timer.builder("parley.sqlite.writer.lock.wait")
                 .description("Time waiting for the SQLite write lock (BEGIN IMMEDIATE)").register(registry);
-        Gauge.builder("parley.sqlite.writer.queue.depth", () -> queue.size())
+        passiveCheckpoints = Counter.builder("parley.sqlite.checkpoints").tag("mode", "passive")
+                .description("WAL checkpoints run by the writer").register(registry);
+        truncateCheckpoints = Counter.builder("parley.sqlite.checkpoints").tag("mode", "truncate")
+                .description("WAL checkpoints run by the writer").register(registry);
+        Gauge.builder("parley.sqlite.writer.queue.depth", this, SqliteWriter::queueDepth)
                 .description("Write operations waiting for the SQLite writer").register(registry);
+        Gauge.builder("parley.sqlite.wal.size", this, w -> w.walSizeBytes()).baseUnit("bytes")
+                .description("Size of the SQLite write-ahead log file").register(registry);
         running = true;
         thread = new Thread(this::loop, "parley-sqlite-writer");
         thread.setDaemon(true);
@@ -89,11 +130,12 @@ public class SqliteWriter {
     public <T> Uni<T> submit(String label, SqlWork<T> work) {
         return Uni.createFrom().emitter(emitter -> {
             if (!running) {
-                emitter.fail(new IllegalStateException("SQLite writer is not running"));
+                emitter.fail(new StoreOverloadedException("SQLite writer is not running", 5));
                 return;
             }
-            if (!queue.offer(new Job<>(label, work, emitter, CallerContext.capture()))) {
-                emitter.fail(new StoreOverloadedException("SQLite write queue is full (" + queueCapacity + ")", 1));
+            if (!queue.offer(new Job<>(label, work, emitter, CallerContext.capture(), System.nanoTime()))) {
+                emitter.fail(new StoreOverloadedException("SQLite write queue is full (" + queueCapacity
+                        + " operations waiting)", 1));
             }
         });
     }
@@ -106,6 +148,10 @@ public class SqliteWriter {
         return commits.get();
     }
 
+    public long operations() {
+        return operations.get();
+    }
+
     public boolean isRunning() {
         return running;
     }
@@ -115,8 +161,31 @@ public class SqliteWriter {
         return Duration.ofNanos(System.nanoTime() - lastCommitNanos.get());
     }
 
+    /** How long the writer has been waiting for the write lock right now; zero when it is not waiting. */
+    public Duration lockWaiting() {
+        long since = lockWaitSinceNanos;
+        return since == 0 ? Duration.ZERO : Duration.ofNanos(System.nanoTime() - since);
+    }
+
     public Throwable lastFailure() {
         return lastFailure;
+    }
+
+    public long walSizeBytes() {
+        try {
+            if (databasePath.isEmpty()) {
+                return 0;
+            }
+            Path wal = Path.of(databasePath.get() + "-wal");
+            return Files.exists(wal) ? Files.size(wal) : 0;
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    public long checkpoints() {
+        return passiveCheckpoints == null ? 0
+                : (long) (passiveCheckpoints.count() + truncateCheckpoints.count());
     }
 
     private void loop() {
@@ -125,17 +194,19 @@ public class SqliteWriter {
         while (running || !queue.isEmpty()) {
             try {
                 Job<?> first = queue.poll(200, TimeUnit.MILLISECONDS);
-                if (first == null) {
-                    continue;
+                if (first != null) {
+                    if (connection == null) {
+                        connection = open();
+                    }
+                    batch.add(first);
+                    queue.drainTo(batch, maxBatch - 1);
+                    if (!runBatch(connection, batch)) {
+                        closeQuietly(connection);
+                        connection = null;
+                    }
                 }
-                batch.add(first);
-                queue.drainTo(batch, maxBatch - 1);
-                if (connection == null) {
-                    connection = open();
-                }
-                if (!runBatch(connection, batch)) {
-                    closeQuietly(connection);
-                    connection = null;
+                if (connection != null) {
+                    housekeeping(connection);
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -153,13 +224,81 @@ public class SqliteWriter {
                 batch.clear();
             }
         }
+        if (connection != null && writtenSinceTruncate) {
+            checkpoint(connection, "TRUNCATE"); // leave a compact database behind on shutdown
+        }
         closeQuietly(connection);
+    }
+
+    /**
+     * Keeps the WAL small: a passive checkpoint (never waits, never blocks readers) every checkpoint interval, and,
+     * at a moment when no write is waiting, a truncating one every truncate interval, which resets the WAL file to
+     * zero bytes.
+     */
+    private void housekeeping(Connection connection) {
+        long now = System.nanoTime();
+        if (writtenSinceTruncate && queue.isEmpty() && now - lastTruncateNanos > truncateInterval.toNanos()) {
+            checkpoint(connection, "TRUNCATE");
+            lastTruncateNanos = System.nanoTime();
+        } else if (now - lastCheckpointNanos > checkpointInterval.toNanos()) {
+            checkpoint(connection, "PASSIVE");
+        }
     }
 
     private Connection open() throws SQLException {
         Connection c = dataSource.get().getConnection();
         c.setAutoCommit(true); // transactions are explicit: BEGIN IMMEDIATE ... COMMIT
+        try (Statement st = c.createStatement()) {
+            // after a checkpoint, shrink the WAL file back to this size instead of leaving it at its peak
+            st.execute("PRAGMA journal_size_limit = " + walSizeLimit);
+        }
         return c;
+    }
+
+    private void checkpoint(Connection connection, String mode) {
+        try (Statement st = connection.createStatement();
+                ResultSet rs = st.executeQuery("PRAGMA wal_checkpoint(" + mode + ")")) {
+            boolean blocked = rs.next() && rs.getInt(1) != 0;
+            if ("TRUNCATE".equals(mode)) {
+                truncateCheckpoints.increment();
+                writtenSinceTruncate = blocked; // try again later if a reader kept it from finishing
+            } else {
+                passiveCheckpoints.increment();
+            }
+        } catch (SQLException e) {
+            LOG.debugf("WAL checkpoint (%s) did not run: %s", mode, e.getMessage());
+        }
+        lastCheckpointNanos = System.nanoTime();
+    }
+
+    /**
+     * Starts the write transaction, waiting for the lock while another connection (another process, or an operator
+     * with the sqlite3 shell) holds it, up to {@code parley.sqlite.writer.lock-timeout}.
+     */
+    private void begin(Statement st) throws SQLException {
+        long start = System.nanoTime();
+        lockWaitSinceNanos = start;
+        try {
+            while (true) {
+                try {
+                    st.execute("BEGIN IMMEDIATE");
+                    return;
+                } catch (SQLException e) {
+                    if (!isBusy(e) || System.nanoTime() - start > lockTimeout.toNanos() || !running) {
+                        throw e;
+                    }
+                    LOG.warnf("SQLite write lock still held by another connection after %d s; waiting",
+                            Duration.ofNanos(System.nanoTime() - start).toSeconds());
+                }
+            }
+        } finally {
+            lockWaitSinceNanos = 0;
+            lockWaitTimer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private static boolean isBusy(SQLException e) {
+        return (e.getErrorCode() & 0xff) == SQLITE_BUSY || String.valueOf(e.getMessage()).contains("SQLITE_BUSY");
     }
 
     /** @return false when the connection should be discarded */
@@ -168,8 +307,7 @@ public class SqliteWriter {
         Object[] results = new Object[batch.size()];
         Throwable[] failures = new Throwable[batch.size()];
         try (Statement st = connection.createStatement()) {
-            st.execute("BEGIN IMMEDIATE");
-            lockWaitTimer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+            begin(st);
             try {
                 for (int i = 0; i < batch.size(); i++) {
                     st.execute("SAVEPOINT op");
@@ -190,14 +328,19 @@ public class SqliteWriter {
         } catch (SQLException e) {
             lastFailure = e;
             LOG.warnf("SQLite write batch of %d failed: %s", batch.size(), e.getMessage());
+            Throwable failure = isBusy(e)
+                    ? new StoreOverloadedException("the SQLite database is locked by another connection", 5)
+                    : e;
             for (Job<?> job : batch) {
-                job.caller().fail(job.emitter(), e);
+                job.caller().fail(job.emitter(), failure);
             }
             return !isConnectionBroken(connection);
         }
         long now = System.nanoTime();
         lastCommitNanos.set(now);
         commits.incrementAndGet();
+        operations.addAndGet(batch.size());
+        writtenSinceTruncate = true;
         lastFailure = null;
         commitTimer.record(now - start, TimeUnit.NANOSECONDS);
         batchSizes.record(batch.size());
@@ -242,7 +385,7 @@ public class SqliteWriter {
         }
     }
 
-    /** Stops taking work, commits what is queued, and closes the connection. */
+    /** Stops taking work, commits what is queued, checkpoints, and closes the connection. */
     public void stop(Duration timeout) {
         Thread t;
         synchronized (this) {
