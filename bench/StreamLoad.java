@@ -45,13 +45,14 @@ public class StreamLoad {
 
     static int concurrency = 100;
     static int seconds = 20;
-    static int warmupSeconds = 5;
+    static int warmupSeconds = 15; // JIT: the first seconds of a fresh JVM are not representative
     static int tokens = 40;
     static int delayMs = 25;
     static String databaseUrl = null;
     static String jar = "target/quarkus-app/quarkus-run.jar";
     static String parleyJavaOpts = "";
     static final String KEY = "bench-admin-key-0123456789";
+    static ProcessHandle parleyProcess;
 
     public static void main(String[] args) throws Exception {
         for (int i = 0; i < args.length; i += 2) {
@@ -70,6 +71,8 @@ public class StreamLoad {
                 }
             }
         }
+        // the JDK server closes keep-alive connections beyond 200 idle ones; a real upstream would not be this stingy
+        System.setProperty("sun.net.httpserver.maxIdleConnections", String.valueOf(concurrency + 64));
         Upstream upstream = Upstream.start(concurrency + 64);
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .executor(Executors.newFixedThreadPool(8)).connectTimeout(Duration.ofSeconds(10)).build();
@@ -98,6 +101,7 @@ public class StreamLoad {
         Result result;
         try {
             awaitReady(http, base, parley, dataDir);
+            parleyProcess = parley.toHandle();
             result = run(http, base, KEY, true);
         } finally {
             parley.destroy();
@@ -118,6 +122,7 @@ public class StreamLoad {
         final List<Long> listMicros = Collections.synchronizedList(new ArrayList<>());
         final List<String> conversations = Collections.synchronizedList(new ArrayList<>());
         long stored = -1;
+        double parleyCpuSeconds = -1;
         double elapsedSeconds;
 
         void error(String kind) {
@@ -129,7 +134,11 @@ public class StreamLoad {
         Result warm = new Result();
         drive(http, base, key, parley, warm, warmupSeconds, false);
         Result r = new Result();
+        Duration cpuBefore = cpu();
         drive(http, base, key, parley, r, seconds, parley);
+        if (parley && cpuBefore != null && cpu() != null) {
+            r.parleyCpuSeconds = (cpu().toMillis() - cpuBefore.toMillis()) / 1000.0;
+        }
         if (parley) {
             r.stored = countStored(http, base, key, r.conversations);
         }
@@ -344,6 +353,10 @@ public class StreamLoad {
         throw new IllegalStateException("Parley not ready in 90 s");
     }
 
+    static Duration cpu() {
+        return parleyProcess == null ? null : parleyProcess.info().totalCpuDuration().orElse(null);
+    }
+
     static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
@@ -376,13 +389,15 @@ public class StreamLoad {
                   "parley": {"streams": %d, "streamsPerSec": %.2f, "errors": %s,
                              "ttftMs": {"p50": %.2f, "p99": %.2f},
                              "listMs": {"count": %d, "p50": %.2f, "p99": %.2f, "max": %.2f},
-                             "messagesExpected": %d, "messagesStored": %d, "messagesLost": %d},
+                             "messagesExpected": %d, "messagesStored": %d, "messagesLost": %d,
+                             "cpuCoresUsed": %.2f, "cpuMsPerStream": %.2f},
                   "ratios": {"streamsPerSecVsBaseline": %.3f, "ttftP50OverheadMs": %.2f, "ttftP99OverheadMs": %.2f}
                 }""", backend, concurrency, seconds, tokens, delayMs,
                 b.completed.get(), bRate, pct(b.ttftMicros, 50), pct(b.ttftMicros, 99),
                 p.completed.get(), pRate, e, pct(p.ttftMicros, 50), pct(p.ttftMicros, 99),
                 p.listMicros.size(), pct(p.listMicros, 50), pct(p.listMicros, 99), pct(p.listMicros, 100),
                 expected, p.stored, expected - p.stored,
+                p.parleyCpuSeconds / p.elapsedSeconds, 1000 * p.parleyCpuSeconds / Math.max(1, p.completed.get()),
                 pRate / bRate, pct(p.ttftMicros, 50) - pct(b.ttftMicros, 50),
                 pct(p.ttftMicros, 99) - pct(b.ttftMicros, 99));
     }

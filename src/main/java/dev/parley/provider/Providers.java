@@ -124,9 +124,14 @@ public class Providers {
         return upstreams.stream().filter(u -> u.serves(model)).toList();
     }
 
-    /** Tries upstream {@code i}; if it fails before producing any text, the next one gets the request. */
+    /**
+     * Tries upstream {@code i}; if it fails before producing any text, the next one gets the request. One extra
+     * attempt, on the first upstream again, is allowed for a connection-level failure: a pooled keep-alive
+     * connection that the upstream had just closed fails the request before any answer, and a fresh connection
+     * is all it takes.
+     */
     private Multi<ProviderChunk> attempt(List<OpenAiUpstream> order, int i, ProviderRequest request) {
-        OpenAiUpstream upstream = order.get(i);
+        OpenAiUpstream upstream = order.get(i % order.size());
         AtomicBoolean producedText = new AtomicBoolean();
         return upstream.stream(request)
                 .onItem().invoke(chunk -> {
@@ -134,12 +139,19 @@ public class Providers {
                         producedText.set(true);
                     }
                 })
-                .onFailure(e -> !producedText.get() && i + 1 < order.size() && worthRetrying(e))
+                .onFailure(e -> !producedText.get() && mayTryAgain(order, i + 1, e))
                 .recoverWithMulti(e -> {
                     LOG.warnf("Upstream %s failed before the first token (%s); trying %s", upstream.name(),
-                            e.getMessage(), order.get(i + 1).name());
+                            e.getMessage(), order.get((i + 1) % order.size()).name());
                     return attempt(order, i + 1, request);
                 });
+    }
+
+    private static boolean mayTryAgain(List<OpenAiUpstream> order, int next, Throwable e) {
+        if (next < order.size()) {
+            return worthRetrying(e);
+        }
+        return next == order.size() && e instanceof ProviderException p && p.upstreamStatus() == 0;
     }
 
     /** A request the upstream judged invalid would be just as invalid elsewhere. */

@@ -201,6 +201,30 @@ public abstract class ChatContract {
     }
 
     @Test
+    void aConnectionDroppedBeforeAnyAnswerIsRetriedOnceEvenWithASingleUpstream() throws Exception {
+        FakeUpstream.FIRST.dropNext.set(1);
+        String id = conversation(FakeUpstream.SOLO_MODEL);
+        try (SseClient sse = send(id, "hello")) {
+            List<SseClient.Event> events = sse.readAll();
+            assertThat(events.get(events.size() - 1).name()).isEqualTo("message.end");
+        }
+        assertThat(FakeUpstream.FIRST.requests).hasSize(2);
+        assertThat(stored(id).get(1).content()).isEqualTo(FakeUpstream.expectedText(5));
+    }
+
+    @Test
+    void aSingleUpstreamThatKeepsFailingIsNotRetriedForever() throws Exception {
+        FakeUpstream.FIRST.dropNext.set(10);
+        String id = conversation(FakeUpstream.SOLO_MODEL);
+        try (SseClient sse = send(id, "hello")) {
+            List<SseClient.Event> events = sse.readAll();
+            assertThat(events.get(events.size() - 1).name()).isEqualTo("error");
+        }
+        assertThat(FakeUpstream.FIRST.requests).hasSize(2);
+        assertThat(stored(id)).extracting(Message::finishReason).containsExactly(null, ChatTurns.PROVIDER_ERROR);
+    }
+
+    @Test
     void whenEveryUpstreamIsDownTheClientGetsAnErrorEventAndTheFailureIsStored() throws Exception {
         FakeUpstream.FIRST.failStatus = 500;
         FakeUpstream.SECOND.failStatus = 500;

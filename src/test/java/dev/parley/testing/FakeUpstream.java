@@ -22,6 +22,8 @@ import io.vertx.core.json.JsonObject;
 public final class FakeUpstream {
 
     public static final String MODEL = "fake-model";
+    /** Served by the first fake only. */
+    public static final String SOLO_MODEL = "solo-model";
 
     /** Behaviour shared by both instances; tests set it and {@link #reset()} restores the defaults. */
     public static volatile int tokens;
@@ -36,6 +38,8 @@ public final class FakeUpstream {
     public final String name;
     /** Non-zero: answer every request with this status. */
     public volatile int failStatus;
+    /** Requests to drop by closing the connection without any answer, like a server closing an idle connection. */
+    public final AtomicInteger dropNext = new AtomicInteger();
     public final List<JsonObject> requests = new CopyOnWriteArrayList<>();
     public final AtomicInteger completed = new AtomicInteger();
     /** Streams whose client (Parley) went away before the end. */
@@ -57,6 +61,7 @@ public final class FakeUpstream {
         for (FakeUpstream f : new FakeUpstream[] { FIRST, SECOND }) {
             if (f != null) {
                 f.failStatus = 0;
+                f.dropNext.set(0);
                 f.requests.clear();
                 f.completed.set(0);
                 f.abandoned.set(0);
@@ -100,6 +105,10 @@ public final class FakeUpstream {
             JsonObject body = buffer.toJsonObject();
             requests.add(body);
             HttpServerResponse response = request.response();
+            if (dropNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                request.connection().close();
+                return;
+            }
             if (failStatus != 0) {
                 response.setStatusCode(failStatus).putHeader("Content-Type", "application/json")
                         .end(new JsonObject().put("error", new JsonObject().put("message", "fake " + name
@@ -179,7 +188,7 @@ public final class FakeUpstream {
             return Map.of(
                     "parley.upstream.1.url", "http://127.0.0.1:" + FIRST.port + "/v1",
                     "parley.upstream.1.name", "fake-first",
-                    "parley.upstream.1.models", MODEL,
+                    "parley.upstream.1.models", MODEL + "," + SOLO_MODEL,
                     "parley.upstream.1.api-key", "upstream-secret",
                     "parley.upstream.2.url", "http://127.0.0.1:" + SECOND.port + "/v1",
                     "parley.upstream.2.name", "fake-second",
