@@ -311,6 +311,9 @@ public class StreamLoad {
         void handle(HttpExchange ex) throws IOException {
             ex.getRequestBody().readAllBytes();
             ex.getResponseHeaders().add("Content-Type", "text/event-stream");
+            // one connection per stream: the JDK server drops pooled keep-alive connections under this load, which
+            // would measure the fake, not Parley
+            ex.getResponseHeaders().add("Connection", "close");
             ex.sendResponseHeaders(200, 0);
             try (OutputStream out = ex.getResponseBody()) {
                 for (int i = 0; i < tokens; i++) {
