@@ -85,16 +85,13 @@ class SqliteWritePathTest {
         foreign.close();
     }
 
-    private Uni insert(String name) {
-        return new Uni(writer.submit("test-insert", c -> {
+    private CompletableFuture<Integer> insert(String name) {
+        return writer.submit("test-insert", c -> {
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO heartbeats (instance, beat_at) VALUES (?, 1)")) {
                 ps.setString(1, name);
                 return ps.executeUpdate();
             }
-        }).subscribeAsCompletionStage());
-    }
-
-    private record Uni(CompletableFuture<Integer> future) {
+        }).subscribeAsCompletionStage();
     }
 
     private long count(String prefix) {
@@ -112,20 +109,28 @@ class SqliteWritePathTest {
     void concurrentWritesShareCommitsAndAFailingOneFailsAlone() throws Exception {
         String prefix = "batch-" + UUID.randomUUID() + "-";
         Connection foreign = holdWriteLock(); // lets the queue fill up, so the batches are deterministic
-        long commitsBefore = writer.commits();
-        List<Uni> writes = new ArrayList<>();
-        for (int i = 0; i < 100; i++) {
-            writes.add(insert(prefix + i));
+        List<CompletableFuture<Integer>> writes = new ArrayList<>();
+        CompletableFuture<Integer> duplicate;
+        long commitsBefore;
+        try {
+            // first get the writer stuck in BEGIN with a batch of its own, so that all of the next writes queue
+            writes.add(insert(prefix + "first"));
+            Eventually.value(() -> writer.lockWaiting().isZero(), zero -> !zero, Duration.ofSeconds(5));
+            commitsBefore = writer.commits();
+            for (int i = 0; i < 100; i++) {
+                writes.add(insert(prefix + i));
+            }
+            duplicate = insert(prefix + 7); // violates the primary key: must fail without taking the batch with it
+            Eventually.value(writer::queueDepth, n -> n >= 101, Duration.ofSeconds(5));
+        } finally {
+            release(foreign);
         }
-        Uni duplicate = insert(prefix + 7); // violates the primary key: must fail without taking the batch with it
-        Eventually.value(writer::queueDepth, n -> n >= 100, Duration.ofSeconds(5));
-        release(foreign);
 
-        for (Uni w : writes) {
-            assertThat(w.future().get(30, TimeUnit.SECONDS)).isEqualTo(1);
+        for (CompletableFuture<Integer> w : writes) {
+            assertThat(w.get(30, TimeUnit.SECONDS)).isEqualTo(1);
         }
-        assertThat(duplicate.future()).failsWithin(Duration.ofSeconds(30));
-        assertThat(count(prefix)).isEqualTo(100);
+        assertThat(duplicate).failsWithin(Duration.ofSeconds(30));
+        assertThat(count(prefix)).isEqualTo(101);
         assertThat(writer.commits() - commitsBefore).as("commits for 101 queued writes").isLessThanOrEqualTo(5);
     }
 
@@ -161,7 +166,7 @@ class SqliteWritePathTest {
         String key = result(tenants.createTenant("full-" + UUID.randomUUID(), false)).plaintextKey();
         String prefix = "full-" + UUID.randomUUID() + "-";
         Connection foreign = holdWriteLock();
-        List<Uni> writes = new ArrayList<>();
+        List<CompletableFuture<Integer>> writes = new ArrayList<>();
         try {
             // more than the queue (300) plus the batch the writer already holds (at most 512) can take
             for (int i = 0; i < 1000; i++) {
@@ -177,7 +182,7 @@ class SqliteWritePathTest {
         }
         long refused = writes.stream().filter(w -> {
             try {
-                w.future().get(30, TimeUnit.SECONDS);
+                w.get(30, TimeUnit.SECONDS);
                 return false;
             } catch (Exception e) {
                 assertThat(e.getCause()).isInstanceOf(StoreOverloadedException.class);
