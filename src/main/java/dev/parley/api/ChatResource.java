@@ -71,14 +71,13 @@ public class ChatResource {
         if (body.stream() == null || body.stream()) {
             return RestMulti.fromUniResponse(turn, t -> t.events().map(this::frame), t -> SseFrames.SSE_HEADERS);
         }
-        Uni<Map.Entry<Integer, String>> whole = turn.chain(t -> t.events().collect().asList().map(events -> {
-            TurnEvent.Started started = (TurnEvent.Started) events.get(0);
-            TurnEvent last = events.get(events.size() - 1);
+        Uni<Map.Entry<Integer, String>> whole = turn.chain(t -> t.outcome().map(last -> {
             if (last instanceof TurnEvent.Ended ended) {
-                return Map.entry(200, SseFrames.json(mapper, new Reply(started.conversationId(),
-                        started.userMessageId(), MessageView.of(ended.assistant()))));
+                return Map.entry(200, SseFrames.json(mapper, new Reply(t.conversationId(), t.userMessageId(),
+                        MessageView.of(ended.assistant()))));
             }
-            return Map.entry(((TurnEvent.Failed) last).status(), SseFrames.json(mapper, error((TurnEvent.Failed) last)));
+            TurnEvent.Failed failed = (TurnEvent.Failed) last;
+            return Map.entry(failed.status(), SseFrames.json(mapper, error(failed)));
         }));
         return RestMulti.fromUniResponse(whole, r -> Multi.createFrom().item(r.getValue()),
                 r -> r.getKey() == 200 ? SseFrames.JSON_HEADERS : SseFrames.PROBLEM_HEADERS, Map.Entry::getKey);

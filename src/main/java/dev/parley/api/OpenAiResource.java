@@ -90,17 +90,13 @@ public class OpenAiResource {
             return RestMulti.fromUniResponse(turn, t -> chunks(t, includeUsage),
                     t -> withConversation(SseFrames.SSE_HEADERS, t));
         }
-        Uni<Whole> whole = turn.chain(t -> t.events().collect().asList().map(events -> new Whole(t, events)));
+        Uni<Whole> whole = turn.chain(t -> t.outcome().map(last -> new Whole(t, last)));
         return RestMulti.fromUniResponse(whole, w -> Multi.createFrom().item(w.body(this)),
                 w -> withConversation(w.ok() ? SseFrames.JSON_HEADERS : SseFrames.PROBLEM_HEADERS, w.turn()),
                 w -> w.ok() ? 200 : w.failure().status());
     }
 
-    private record Whole(ChatTurns.Turn turn, List<TurnEvent> events) {
-        TurnEvent last() {
-            return events.get(events.size() - 1);
-        }
-
+    private record Whole(ChatTurns.Turn turn, TurnEvent last) {
         boolean ok() {
             return last() instanceof TurnEvent.Ended;
         }
@@ -116,7 +112,7 @@ public class OpenAiResource {
                         f.status(), f.detail(), "/v1/chat/completions", null));
             }
             Message m = ((TurnEvent.Ended) last()).assistant();
-            ObjectNode json = r.completionBase(m.id().toString(), "chat.completion", turn.model());
+            ObjectNode json = r.completionBase(turn, "chat.completion");
             ObjectNode choice = json.putArray("choices").addObject();
             choice.put("index", 0);
             choice.putObject("message").put("role", "assistant").put("content", m.content());
@@ -129,17 +125,16 @@ public class OpenAiResource {
     private Multi<String> chunks(ChatTurns.Turn turn, boolean includeUsage) {
         return turn.events().onItem().transformToIterable(event -> {
             List<String> out = new ArrayList<>(2);
-            if (event instanceof TurnEvent.Started s) {
-                out.add(chunk(s.assistantMessageId().toString(), turn.model(), delta -> delta
-                        .put("role", "assistant").put("content", ""), null));
+            if (event instanceof TurnEvent.Started) {
+                out.add(chunk(turn, delta -> delta.put("role", "assistant").put("content", ""), null));
             } else if (event instanceof TurnEvent.Delta d) {
-                out.add(chunk(turn.assistantMessageId().toString(), turn.model(), delta -> delta.put("content", d.text()), null));
+                out.add(chunk(turn, delta -> delta.put("content", d.text()), null));
             } else if (event instanceof TurnEvent.Ended e) {
                 Message m = e.assistant();
-                out.add(chunk(m.id().toString(), turn.model(), delta -> {
+                out.add(chunk(turn, delta -> {
                 }, m.finishReason()));
                 if (includeUsage) {
-                    ObjectNode json = completionBase(m.id().toString(), "chat.completion.chunk", turn.model());
+                    ObjectNode json = completionBase(turn, "chat.completion.chunk");
                     json.putArray("choices");
                     usage(json, m);
                     out.add(SseFrames.event(null, json.toString()));
@@ -154,9 +149,8 @@ public class OpenAiResource {
         });
     }
 
-    private String chunk(String messageId, String model, java.util.function.Consumer<ObjectNode> delta,
-            String finishReason) {
-        ObjectNode json = completionBase(messageId, "chat.completion.chunk", model);
+    private String chunk(ChatTurns.Turn turn, java.util.function.Consumer<ObjectNode> delta, String finishReason) {
+        ObjectNode json = completionBase(turn, "chat.completion.chunk");
         ObjectNode choice = json.putArray("choices").addObject();
         choice.put("index", 0);
         delta.accept(choice.putObject("delta"));
@@ -168,12 +162,13 @@ public class OpenAiResource {
         return SseFrames.event(null, json.toString());
     }
 
-    private ObjectNode completionBase(String messageId, String object, String model) {
+    /** The fields every completion and chunk carries; the id is the stored assistant message's. */
+    private ObjectNode completionBase(ChatTurns.Turn turn, String object) {
         ObjectNode json = mapper.createObjectNode();
-        json.put("id", "chatcmpl-" + messageId.replace("-", ""));
+        json.put("id", "chatcmpl-" + turn.assistantMessageId().toString().replace("-", ""));
         json.put("object", object);
         json.put("created", System.currentTimeMillis() / 1000);
-        json.put("model", model);
+        json.put("model", turn.model());
         return json;
     }
 

@@ -72,9 +72,4 @@ public class ApiKeyAuthentication {
     private static Caller callerOf(ApiKey key) {
         return new Caller(key.tenantId(), key.id(), key.admin());
     }
-
-    /** Forgets cached identities, e.g. after a key was revoked. */
-    public static void forgetCachedKeys() {
-        CACHE.clear();
-    }
 }

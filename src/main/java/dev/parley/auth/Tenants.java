@@ -47,20 +47,21 @@ public class Tenants {
 
     private Uni<NewTenant> createTenant(String name, boolean admin, String plaintext) {
         Tenant tenant = new Tenant(UuidV7.next(), name, Timestamps.now());
-        ApiKey key = newKey(tenant, admin ? "admin" : "default", admin, plaintext);
+        ApiKey key = newKey(tenant.id(), admin ? "admin" : "default", admin, plaintext, tenant.createdAt());
         return store.createTenant(tenant, key).replaceWith(new NewTenant(tenant, key, plaintext));
     }
 
     public Uni<NewKey> createKey(java.util.UUID tenantId, String name) {
         String plaintext = ApiKeys.generate();
-        ApiKey key = new ApiKey(UuidV7.next(), tenantId, name, ApiKeys.displayPrefix(plaintext),
-                ApiKeys.hash(plaintext), false, Timestamps.now());
+        ApiKey key = newKey(tenantId, name, false, plaintext, Timestamps.now());
         return store.createApiKey(key).replaceWith(new NewKey(key, plaintext));
     }
 
-    private static ApiKey newKey(Tenant tenant, String name, boolean admin, String plaintext) {
-        return new ApiKey(UuidV7.next(), tenant.id(), name, ApiKeys.displayPrefix(plaintext), ApiKeys.hash(plaintext),
-                admin, tenant.createdAt());
+    /** The stored form of a key: only its hash and display prefix. */
+    private static ApiKey newKey(java.util.UUID tenantId, String name, boolean admin, String plaintext,
+            java.time.Instant createdAt) {
+        return new ApiKey(UuidV7.next(), tenantId, name, ApiKeys.displayPrefix(plaintext), ApiKeys.hash(plaintext),
+                admin, createdAt);
     }
 
     /**

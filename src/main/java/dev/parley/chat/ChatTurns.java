@@ -167,6 +167,15 @@ public class ChatTurns {
             return assistantMessageId;
         }
 
+        public UUID userMessageId() {
+            return userMessageId;
+        }
+
+        /** Runs the turn to its end for a client that does not stream: the {@code Ended} or {@code Failed} event. */
+        public Uni<TurnEvent> outcome() {
+            return events().collect().last();
+        }
+
         /** Subscribe once. Cancelling the subscription cancels the provider request and stores the partial reply. */
         public Multi<TurnEvent> events() {
             StringBuilder text = new StringBuilder();

@@ -5,7 +5,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
@@ -60,24 +59,6 @@ public final class SqliteFileLock implements AutoCloseable {
             return new String(buf.array(), 0, buf.position(), StandardCharsets.UTF_8).trim();
         } catch (IOException e) {
             return "";
-        }
-    }
-
-    /** Whether some process (this one included) holds the lock on this database now. */
-    public static boolean isHeld(Path database) throws IOException {
-        Path file = lockFileOf(database);
-        if (!Files.exists(file)) {
-            return false;
-        }
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
-            FileLock probe = channel.tryLock();
-            if (probe == null) {
-                return true;
-            }
-            probe.release();
-            return false;
-        } catch (java.nio.channels.OverlappingFileLockException e) {
-            return true;
         }
     }
 

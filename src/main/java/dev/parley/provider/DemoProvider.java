@@ -1,7 +1,6 @@
 package dev.parley.provider;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 
 import io.smallrye.mutiny.Multi;
@@ -32,10 +31,7 @@ final class DemoProvider implements ChatProvider {
         String quoted = last.length() > 200 ? last.substring(0, 200) + "…" : last;
         String reply = "This is Parley's built-in demo model, not a real one. You said: \"" + quoted + "\". "
                 + "Configure an OpenAI-compatible upstream (PARLEY_UPSTREAM_1_URL) to talk to a real model.";
-        List<String> words = new ArrayList<>();
-        for (String w : reply.split("(?<= )")) {
-            words.add(w);
-        }
+        List<String> words = List.of(reply.split("(?<= )"));
         int prompt = request.messages().stream().mapToInt(m -> TokenEstimate.of(m.content())).sum();
         Multi<ProviderChunk> text = tokenDelay.isZero()
                 ? Multi.createFrom().iterable(words).map(ProviderChunk.Text::new)

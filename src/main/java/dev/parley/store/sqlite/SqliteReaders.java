@@ -68,13 +68,6 @@ public class SqliteReaders {
         });
     }
 
-    /** Reads on the calling thread; for operations code that is already off the event loop. */
-    public <T> T readNow(SqlWork<T> work) throws java.sql.SQLException {
-        try (Connection c = dataSource.get().getConnection()) {
-            return work.run(c);
-        }
-    }
-
     @PreDestroy
     void stop() {
         if (pool != null) {

@@ -96,8 +96,7 @@ public class SqliteWriter {
     private Counter passiveCheckpoints;
     private Counter truncateCheckpoints;
 
-    private record Job<T>(String label, SqlWork<T> work, UniEmitter<? super T> emitter, CallerContext caller,
-            long enqueuedNanos) {
+    private record Job<T>(String label, SqlWork<T> work, UniEmitter<? super T> emitter, CallerContext caller) {
     }
 
     public synchronized void start() {
@@ -133,7 +132,7 @@ public class SqliteWriter {
                 emitter.fail(new StoreOverloadedException("SQLite writer is not running", 5));
                 return;
             }
-            if (!queue.offer(new Job<>(label, work, emitter, CallerContext.capture(), System.nanoTime()))) {
+            if (!queue.offer(new Job<>(label, work, emitter, CallerContext.capture()))) {
                 emitter.fail(new StoreOverloadedException("SQLite write queue is full (" + queueCapacity
                         + " operations waiting)", 1));
             }
