@@ -40,8 +40,9 @@ public class ConversationResource {
 
     @POST
     public Uni<Response> create(@Valid CreateConversation body) {
-        CreateConversation request = body == null ? new CreateConversation(null, null) : body;
-        return conversations.create(caller.get(), request.title(), request.model())
+        CreateConversation request = body == null ? new CreateConversation(null, null, null) : body;
+        String metadata = Views.metadata(request.metadata());
+        return conversations.create(caller.get(), request.title(), request.model(), metadata)
                 .map(c -> Response.created(URI.create("/api/conversations/" + c.id()))
                         .entity(ConversationView.of(c)).build());
     }
@@ -64,11 +65,14 @@ public class ConversationResource {
     @PATCH
     @Path("{id}")
     public Uni<ConversationView> update(@PathParam("id") String id, @Valid UpdateConversation body) {
-        if (body == null || (body.title() == null && body.archived() == null)) {
-            throw ApiProblem.badRequest("send at least one of 'title' or 'archived'");
+        if (body == null || (body.title() == null && body.archived() == null && body.metadata() == null)) {
+            throw ApiProblem.badRequest("send at least one of 'title', 'archived' or 'metadata'");
+        }
+        if (body.metadata() != null && body.metadata().isNull()) {
+            throw ApiProblem.badRequest("metadata must be a JSON object; send {} to clear it");
         }
         ConversationChange change = new ConversationChange(Optional.ofNullable(body.title()).map(String::trim),
-                Optional.ofNullable(body.archived()));
+                Optional.ofNullable(body.archived()), Optional.ofNullable(Views.metadata(body.metadata())));
         return conversations.change(caller.get(), Paging.id(id, "conversation"), change)
                 .map(found -> ConversationView.of(found.orElseThrow(() -> notFound(id))));
     }

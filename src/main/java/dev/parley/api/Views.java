@@ -6,6 +6,9 @@ import java.util.UUID;
 import java.util.function.Function;
 
 import jakarta.validation.constraints.NotBlank;
+
+import com.fasterxml.jackson.annotation.JsonRawValue;
+import com.fasterxml.jackson.databind.JsonNode;
 import jakarta.validation.constraints.Size;
 
 import dev.parley.store.Conversation;
@@ -19,9 +22,10 @@ final class Views {
     }
 
     record ConversationView(UUID id, String title, String model, boolean archived, Instant createdAt,
-            Instant updatedAt) {
+            Instant updatedAt, @JsonRawValue String metadata) {
         static ConversationView of(Conversation c) {
-            return new ConversationView(c.id(), c.title(), c.model(), c.archived(), c.createdAt(), c.updatedAt());
+            return new ConversationView(c.id(), c.title(), c.model(), c.archived(), c.createdAt(), c.updatedAt(),
+                    c.metadata());
         }
     }
 
@@ -40,10 +44,32 @@ final class Views {
         }
     }
 
-    record CreateConversation(@Size(max = 200) String title, @Size(max = 100) String model) {
+    record CreateConversation(@Size(max = 200) String title, @Size(max = 100) String model, JsonNode metadata) {
     }
 
-    record UpdateConversation(@Size(min = 1, max = 200) String title, Boolean archived) {
+    record UpdateConversation(@Size(min = 1, max = 200) String title, Boolean archived, JsonNode metadata) {
+    }
+
+    /** Largest accepted conversation metadata, as compact JSON text. */
+    static final int MAX_METADATA_CHARS = 16 * 1024;
+
+    /**
+     * The metadata as Parley stores it (compact JSON text), or null when none was sent. It must be a JSON object; a
+     * JSON {@code null} counts as none.
+     */
+    static String metadata(JsonNode metadata) {
+        if (metadata == null || metadata.isNull() || metadata.isMissingNode()) {
+            return null;
+        }
+        if (!metadata.isObject()) {
+            throw ApiProblem.badRequest("metadata must be a JSON object");
+        }
+        String text = metadata.toString();
+        if (text.length() > MAX_METADATA_CHARS) {
+            throw ApiProblem.badRequest("metadata must be at most " + MAX_METADATA_CHARS + " characters of JSON (got "
+                    + text.length() + ")");
+        }
+        return text;
     }
 
     record CreateTenant(@NotBlank @Size(max = 100) String name) {

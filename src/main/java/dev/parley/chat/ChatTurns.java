@@ -90,7 +90,7 @@ public class ChatTurns {
         } else {
             var now = Timestamps.now();
             Conversation created = new Conversation(UuidV7.next(), caller.tenantId(), titleFrom(prompt), model, false,
-                    now, now);
+                    now, now, null);
             conversation = conversations.create(created).replaceWith(created.id());
             toStore = prompt;
         }

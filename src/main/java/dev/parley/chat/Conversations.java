@@ -32,12 +32,12 @@ public class Conversations {
     @Inject
     Providers providers;
 
-    public Uni<Conversation> create(Caller caller, String title, String model) {
+    public Uni<Conversation> create(Caller caller, String title, String model, String metadata) {
         String chosen = model == null || model.isBlank() ? providers.defaultModel() : model.trim();
         providers.checkServed(chosen);
         var now = Timestamps.now();
         Conversation conversation = new Conversation(UuidV7.next(), caller.tenantId(), blankToNull(title), chosen,
-                false, now, now);
+                false, now, now, metadata);
         return conversations.create(conversation).replaceWith(conversation);
     }
 

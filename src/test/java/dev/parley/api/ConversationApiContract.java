@@ -128,6 +128,34 @@ public abstract class ConversationApiContract {
     }
 
     @Test
+    void metadataIsAJsonObjectKeptAsSentAndReplacedByPatch() {
+        String metadata = "{\"tags\":[\"café\",\"🚀\"],\"ui\":{\"pinned\":true,\"order\":1.5,\"nested\":{\"deep\":[1,{\"x\":null}]}}}";
+        String id = as(key).body("{\"title\":\"meta\",\"metadata\":" + metadata + "}").post("/api/conversations")
+                .then().statusCode(201).body("metadata.tags[1]", equalTo("🚀")).extract().path("id");
+        var got = as(key).get("/api/conversations/" + id).then().statusCode(200).extract().jsonPath();
+        assertThat(got.getMap("metadata")).isEqualTo(io.restassured.path.json.JsonPath.from(metadata).getMap(""));
+
+        as(key).body("{\"metadata\":{\"tags\":[]}}").patch("/api/conversations/" + id).then().statusCode(200)
+                .body("metadata.tags.size()", equalTo(0)).body("metadata.ui", nullValue()).body("title", equalTo("meta"));
+        as(key).body("{\"title\":\"renamed\"}").patch("/api/conversations/" + id).then().statusCode(200)
+                .body("metadata.tags.size()", equalTo(0));
+        String plain = createConversation(key, "none");
+        as(key).get("/api/conversations/" + plain).then().statusCode(200).body("metadata", nullValue());
+    }
+
+    @Test
+    void metadataThatIsNotAnObjectOrTooLargeIsRejectedAndNothingIsStored() {
+        problem(as(key).body("{\"title\":\"bad\",\"metadata\":[1,2]}").post("/api/conversations").then(), 400,
+                "invalid-request");
+        String big = "{\"title\":\"big\",\"metadata\":{\"x\":\"" + "a".repeat(20_000) + "\"}}";
+        problem(as(key).body(big).post("/api/conversations").then(), 400, "invalid-request");
+        as(key).get("/api/conversations").then().statusCode(200).body("items.size()", equalTo(0));
+        String id = createConversation(key, "keep");
+        problem(as(key).body("{\"metadata\":null}").patch("/api/conversations/" + id).then(), 400,
+                "invalid-request");
+    }
+
+    @Test
     void patchWithNothingToChangeIsRejected() {
         String id = createConversation(key, "x");
         problem(as(key).body("{}").patch("/api/conversations/" + id).then(), 400, "invalid-request");
@@ -245,7 +273,7 @@ public abstract class ConversationApiContract {
         given().get("/q/health/ready").then().statusCode(200)
                 .body("status", equalTo("UP"))
                 .body("checks.find { it.name == 'database' }.data.backend", equalTo(backend()))
-                .body("checks.find { it.name == 'database' }.data.schemaVersion", equalTo("2"));
+                .body("checks.find { it.name == 'database' }.data.schemaVersion", equalTo("3"));
         given().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
     }
 
@@ -264,7 +292,7 @@ public abstract class ConversationApiContract {
         String admin = result(tenants.createTenant("ops-" + UUID.randomUUID(), true)).plaintextKey();
         as(admin).get("/q/parley/diagnostics").then().statusCode(200)
                 .body("backend", equalTo(backend()))
-                .body("schemaVersion", equalTo("2"))
+                .body("schemaVersion", equalTo("3"))
                 .body("migrated", equalTo(true))
                 .body("writes.stalled", nullValue())
                 .body(backend().equals("sqlite") ? "sqlite.writer.running" : "postgresql.pool", notNullValue());

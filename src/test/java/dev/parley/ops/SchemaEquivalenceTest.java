@@ -32,6 +32,7 @@ class SchemaEquivalenceTest {
             case "boolean" -> "boolean";
             case "integer", "bigint" -> "integer";
             case "text" -> "text";
+            case "jsonb" -> "json";
             default -> t;
         };
     }
@@ -79,7 +80,7 @@ class SchemaEquivalenceTest {
      */
     private static Map<String, String> sqliteColumns(Connection c, Map<String, String> postgres) throws SQLException {
         Map<String, String> storageOf = Map.of("id", "TEXT", "instant", "INTEGER", "boolean", "INTEGER", "integer",
-                "INTEGER", "text", "TEXT");
+                "INTEGER", "text", "TEXT", "json", "TEXT");
         Map<String, String> cols = new TreeMap<>();
         try (Statement st = c.createStatement(); ResultSet tables = st.executeQuery(
                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "

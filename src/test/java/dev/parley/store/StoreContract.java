@@ -51,7 +51,7 @@ public abstract class StoreContract {
     }
 
     private Conversation conversation(UUID tenantId, String title, Instant updatedAt) {
-        return new Conversation(UuidV7.next(), tenantId, title, "demo", false, updatedAt, updatedAt);
+        return new Conversation(UuidV7.next(), tenantId, title, "demo", false, updatedAt, updatedAt, null);
     }
 
     private Conversation create(String title) {
@@ -77,7 +77,7 @@ public abstract class StoreContract {
         assertThat(result(conversations.find(otherTenant, c.id()))).isEmpty();
         assertThat(result(conversations.list(otherTenant, false, null, 10)).items()).isEmpty();
         assertThat(result(conversations.update(otherTenant, c.id(),
-                new ConversationChange(Optional.of("stolen"), Optional.empty()), Timestamps.now()))).isEmpty();
+                new ConversationChange(Optional.of("stolen"), Optional.empty(), Optional.empty()), Timestamps.now()))).isEmpty();
         assertThat(result(conversations.delete(otherTenant, c.id()))).isFalse();
         assertThat(result(conversations.find(tenant, c.id()))).contains(c);
     }
@@ -121,7 +121,7 @@ public abstract class StoreContract {
     void archivedConversationsAreListedSeparately() {
         Conversation kept = create("kept");
         Conversation archived = create("archived");
-        result(conversations.update(tenant, archived.id(), new ConversationChange(Optional.empty(), Optional.of(true)),
+        result(conversations.update(tenant, archived.id(), new ConversationChange(Optional.empty(), Optional.of(true), Optional.empty()),
                 Timestamps.now()));
 
         assertThat(result(conversations.list(tenant, false, null, 10)).items()).extracting(Conversation::id)
@@ -135,7 +135,7 @@ public abstract class StoreContract {
         Conversation c = create("before");
         Instant later = c.updatedAt().plusSeconds(1);
         Optional<Conversation> renamed = result(conversations.update(tenant, c.id(),
-                new ConversationChange(Optional.of("after"), Optional.empty()), later));
+                new ConversationChange(Optional.of("after"), Optional.empty(), Optional.empty()), later));
         assertThat(renamed).get().satisfies(r -> {
             assertThat(r.title()).isEqualTo("after");
             assertThat(r.archived()).isFalse();
@@ -144,7 +144,7 @@ public abstract class StoreContract {
             assertThat(r.updatedAt()).isEqualTo(later);
         });
         Optional<Conversation> archived = result(conversations.update(tenant, c.id(),
-                new ConversationChange(Optional.empty(), Optional.of(true)), later));
+                new ConversationChange(Optional.empty(), Optional.of(true), Optional.empty()), later));
         assertThat(archived).get().satisfies(r -> {
             assertThat(r.title()).isEqualTo("after");
             assertThat(r.archived()).isTrue();

@@ -8,6 +8,8 @@ import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 
+import org.hibernate.annotations.ColumnTransformer;
+
 import dev.parley.store.Conversation;
 
 @Entity
@@ -24,6 +26,10 @@ class ConversationEntity {
     Instant createdAt;
     @Column(name = "updated_at")
     Instant updatedAt;
+    // Bound and read as text: a String bound straight to jsonb would become a JSON string, not an object, in the
+    // reactive client.
+    @ColumnTransformer(read = "metadata::text", write = "cast(cast(? as text) as jsonb)")
+    String metadata;
 
     static ConversationEntity of(Conversation c) {
         ConversationEntity e = new ConversationEntity();
@@ -34,10 +40,11 @@ class ConversationEntity {
         e.archived = c.archived();
         e.createdAt = c.createdAt();
         e.updatedAt = c.updatedAt();
+        e.metadata = c.metadata();
         return e;
     }
 
     Conversation toRecord() {
-        return new Conversation(id, tenantId, title, model, archived, createdAt, updatedAt);
+        return new Conversation(id, tenantId, title, model, archived, createdAt, updatedAt, metadata);
     }
 }

@@ -71,6 +71,7 @@ public class PgConversationStore implements ConversationStore {
                     }
                     change.title().ifPresent(t -> e.title = t);
                     change.archived().ifPresent(a -> e.archived = a);
+                    change.metadata().ifPresent(m -> e.metadata = m);
                     e.updatedAt = now;
                     return Optional.of(e.toRecord());
                 }));

@@ -30,7 +30,7 @@ import io.smallrye.mutiny.Uni;
 @Typed(SqliteConversationStore.class)
 public class SqliteConversationStore implements ConversationStore {
 
-    private static final String COLUMNS = "id, tenant_id, title, model, archived, created_at, updated_at";
+    private static final String COLUMNS = "id, tenant_id, title, model, archived, created_at, updated_at, metadata";
 
     @Inject
     SqliteWriter writer;
@@ -42,7 +42,7 @@ public class SqliteConversationStore implements ConversationStore {
     public Uni<Void> create(Conversation conv) {
         return writer.submit("create-conversation", c -> {
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO conversations (" + COLUMNS
-                    + ") VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+                    + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
                 setId(ps, 1, conv.id());
                 setId(ps, 2, conv.tenantId());
                 ps.setString(3, conv.title());
@@ -50,6 +50,7 @@ public class SqliteConversationStore implements ConversationStore {
                 ps.setInt(5, conv.archived() ? 1 : 0);
                 setInstant(ps, 6, conv.createdAt());
                 setInstant(ps, 7, conv.updatedAt());
+                ps.setString(8, conv.metadata());
                 ps.executeUpdate();
             }
             return null;
@@ -104,14 +105,16 @@ public class SqliteConversationStore implements ConversationStore {
         return writer.submit("update-conversation", c -> {
             try (PreparedStatement ps = c.prepareStatement("UPDATE conversations SET "
                     + "title = CASE WHEN ? THEN ? ELSE title END, archived = CASE WHEN ? THEN ? ELSE archived END, "
-                    + "updated_at = ? WHERE tenant_id = ? AND id = ?")) {
+                    + "metadata = CASE WHEN ? THEN ? ELSE metadata END, updated_at = ? WHERE tenant_id = ? AND id = ?")) {
                 ps.setBoolean(1, change.title().isPresent());
                 ps.setString(2, change.title().orElse(null));
                 ps.setBoolean(3, change.archived().isPresent());
                 ps.setInt(4, change.archived().orElse(false) ? 1 : 0);
-                setInstant(ps, 5, now);
-                setId(ps, 6, tenantId);
-                setId(ps, 7, id);
+                ps.setBoolean(5, change.metadata().isPresent());
+                ps.setString(6, change.metadata().orElse(null));
+                setInstant(ps, 7, now);
+                setId(ps, 8, tenantId);
+                setId(ps, 9, id);
                 if (ps.executeUpdate() == 0) {
                     return Optional.empty();
                 }
@@ -134,6 +137,7 @@ public class SqliteConversationStore implements ConversationStore {
 
     private static Conversation map(ResultSet rs) throws SQLException {
         return new Conversation(getId(rs, "id"), getId(rs, "tenant_id"), rs.getString("title"), rs.getString("model"),
-                rs.getInt("archived") == 1, getInstant(rs, "created_at"), getInstant(rs, "updated_at"));
+                rs.getInt("archived") == 1, getInstant(rs, "created_at"), getInstant(rs, "updated_at"),
+                rs.getString("metadata"));
     }
 }
