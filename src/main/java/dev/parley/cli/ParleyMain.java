@@ -1,18 +1,86 @@
 package dev.parley.cli;
 
+import java.io.PrintStream;
+import java.util.Arrays;
+import java.util.List;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+import org.flywaydb.core.api.FlywayException;
+
 import dev.parley.ops.DatabaseUrl;
 import dev.parley.ops.StartupFailure;
+import dev.parley.ops.data.Migrations;
+import dev.parley.ops.data.OpsDatabase;
+import dev.parley.ops.data.SqliteBackups;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.annotations.QuarkusMain;
 
 /**
- * Entry point of the packaged application. A malformed {@code DATABASE_URL} is reported here, as one line on stderr,
- * before any framework output; everything else is checked by the start-up sequence.
+ * Entry point of the packaged application: {@code parley [serve]} runs the server; the other subcommands are
+ * operations tools that run without starting it (see {@code parley --help}). Every failure is one line on stderr and
+ * a documented exit code, never a stack trace.
  */
 @QuarkusMain
 public class ParleyMain {
 
+    private static final List<Command> COMMANDS = List.of(new MigrateCommand(), new BackupCommand(),
+            new RestoreCommand(), new CopyDataCommand(), new CreateApiKeyCommand());
+
+    /** Held so the level set on it is not lost to garbage collection. */
+    private static final Logger FLYWAY_LOG = Logger.getLogger("org.flywaydb");
+
     public static void main(String... args) {
+        String first = args.length == 0 ? "serve" : args[0];
+        if (first.equals("serve") || (first.startsWith("-") && !isHelp(first))) {
+            serve(first.equals("serve") && args.length > 0 ? Arrays.copyOfRange(args, 1, args.length) : args);
+            return;
+        }
+        if (isHelp(first) || first.equals("help")) {
+            System.out.print(usage());
+            System.exit(CommandLine.Exit.OK);
+        }
+        Command command = COMMANDS.stream().filter(c -> c.name().equals(first)).findFirst().orElse(null);
+        if (command == null) {
+            System.err.println("parley: unknown command '" + first + "' (see parley --help)");
+            System.exit(CommandLine.Exit.USAGE);
+        }
+        System.exit(run(command, Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
+    }
+
+    /** Runs one operations command and returns its exit code. */
+    static int run(Command command, String[] args, PrintStream out, PrintStream err) {
+        if (Arrays.stream(args).anyMatch(ParleyMain::isHelp)) {
+            out.print(command.usage());
+            return CommandLine.Exit.OK;
+        }
+        FLYWAY_LOG.setLevel(Level.WARNING); // Flyway's INFO chatter would bury the command's own output
+        String prefix = "parley " + command.name() + ": ";
+        try {
+            return command.run(CommandLine.parse(command.name(), args, command.valued(), command.flags()), out, err);
+        } catch (CommandLine.Failure e) {
+            err.println("parley " + e.getMessage());
+            return e.exitCode;
+        } catch (OpsDatabase.Unavailable e) {
+            err.println(prefix + e.getMessage());
+            return CommandLine.Exit.DATABASE_UNAVAILABLE;
+        } catch (Migrations.Failed e) {
+            err.println(prefix + "migration failed: " + e.getMessage());
+            return CommandLine.Exit.MIGRATION_FAILED;
+        } catch (SqliteBackups.Failed e) {
+            err.println(prefix + e.getMessage());
+            return CommandLine.Exit.FAILED;
+        } catch (FlywayException e) {
+            err.println(prefix + String.valueOf(e.getMessage()).lines().filter(l -> !l.isBlank()).findFirst()
+                    .orElse("Flyway failed") + " (" + OpsDatabase.oneLine(e) + ")");
+            return CommandLine.Exit.DATABASE_UNAVAILABLE;
+        } catch (Exception e) {
+            err.println(prefix + "failed: " + OpsDatabase.oneLine(e));
+            return CommandLine.Exit.FAILED;
+        }
+    }
+
+    private static void serve(String[] args) {
         try {
             DatabaseUrl.parse(System.getenv("DATABASE_URL"));
         } catch (DatabaseUrl.Invalid e) {
@@ -20,5 +88,29 @@ public class ParleyMain {
             System.exit(StartupFailure.BAD_CONFIGURATION);
         }
         Quarkus.run(args);
+    }
+
+    private static boolean isHelp(String arg) {
+        return arg.equals("--help") || arg.equals("-h");
+    }
+
+    static String usage() {
+        StringBuilder sb = new StringBuilder("""
+                Usage: parley [COMMAND] [OPTIONS]
+
+                Parley, a self-hosted AI conversation service. The database comes from DATABASE_URL
+                (unset: SQLite ./data/parley.db; sqlite:/path/file.db; postgresql://user:pass@host:5432/db).
+
+                Commands:
+                """);
+        sb.append(String.format("  %-16s %s%n", "serve", "run the server (the default when no command is given)"));
+        for (Command c : COMMANDS) {
+            sb.append(String.format("  %-16s %s%n", c.name(), c.summary()));
+        }
+        sb.append("""
+
+                Run parley COMMAND --help for a command's options and exit codes.
+                """);
+        return sb.toString();
     }
 }

@@ -5,8 +5,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.Arrays;
-import java.util.stream.Collectors;
+import java.util.List;
+import java.util.Optional;
 
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -18,9 +18,9 @@ import jakarta.inject.Inject;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.flywaydb.core.Flyway;
-import org.flywaydb.core.api.MigrationInfo;
 import org.jboss.logging.Logger;
 
+import dev.parley.ops.data.Migrations;
 import dev.parley.store.sqlite.SqliteWriter;
 import io.quarkus.flyway.FlywayDataSource;
 import io.quarkus.runtime.Quarkus;
@@ -52,6 +52,12 @@ public class DatabaseStartup {
 
     @ConfigProperty(name = "parley.migrate-on-startup", defaultValue = "true")
     boolean migrateOnStartup;
+
+    @ConfigProperty(name = "parley.backup.keep", defaultValue = "5")
+    int backupKeep;
+
+    @ConfigProperty(name = "parley.backup.dir")
+    Optional<String> backupDir;
 
     private volatile boolean migrated;
     private volatile String schemaVersion = "none";
@@ -105,27 +111,23 @@ public class DatabaseStartup {
                 ? flyways.select(FlywayDataSource.FlywayDataSourceLiteral.of("sqlitewriter")).get()
                 : flyways.select(FlywayDataSource.FlywayDataSourceLiteral.of("pgjdbc")).get();
         try {
-            MigrationInfo[] pending = flyway.info().pending();
-            if (pending.length > 0) {
-                if (!migrateOnStartup) {
-                    throw new StartupFailure(StartupFailure.MIGRATION_FAILED, "Database schema needs migrations "
-                            + versions(pending) + " and MIGRATE_ON_STARTUP=false; run the migrate command first");
-                }
-                LOG.infof("Applying migrations %s", versions(pending));
-                flyway.migrate();
+            List<Migrations.Pending> pending = Migrations.pending(flyway);
+            if (!pending.isEmpty() && !migrateOnStartup) {
+                throw new StartupFailure(StartupFailure.MIGRATION_FAILED, "Database schema needs migrations "
+                        + pending.stream().map(Migrations.Pending::version).toList()
+                        + " and MIGRATE_ON_STARTUP=false; run the migrate command first");
             }
-            MigrationInfo current = flyway.info().current();
-            schemaVersion = current == null ? "none" : current.getVersion().getVersion();
+            Migrations.BackupPolicy policy = backend.isSqlite()
+                    ? new Migrations.BackupPolicy(backend.sqlitePath(), backupDir.map(Path::of).orElse(null),
+                            backupKeep)
+                    : null;
+            schemaVersion = Migrations.apply(flyway, policy, LOG::info).schemaVersion();
             migrated = true;
         } catch (StartupFailure e) {
             throw e;
         } catch (RuntimeException e) {
             throw classify(e);
         }
-    }
-
-    private static String versions(MigrationInfo[] infos) {
-        return Arrays.stream(infos).map(i -> i.getVersion().getVersion()).collect(Collectors.joining(", ", "[", "]"));
     }
 
     private StartupFailure classify(RuntimeException e) {

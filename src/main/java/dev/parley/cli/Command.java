@@ -1,0 +1,46 @@
+package dev.parley.cli;
+
+import java.io.PrintStream;
+import java.util.Set;
+
+import dev.parley.ops.DatabaseUrl;
+
+/** One subcommand of the {@code parley} executable. Output goes to {@code out}; progress and notes to {@code err}. */
+interface Command {
+
+    String name();
+
+    /** One line for {@code parley --help}. */
+    String summary();
+
+    /** The full text for {@code parley <name> --help}. */
+    String usage();
+
+    Set<String> valued();
+
+    Set<String> flags();
+
+    int run(CommandLine cl, PrintStream out, PrintStream err) throws Exception;
+
+    /** The database a command works on: {@code --database-url}, else {@code DATABASE_URL}, else the default file. */
+    static DatabaseUrl database(CommandLine cl, String command) {
+        String raw = cl.get("database-url", System.getenv("DATABASE_URL"));
+        try {
+            return DatabaseUrl.parse(raw);
+        } catch (DatabaseUrl.Invalid e) {
+            throw CommandLine.Failure.usage(command + ": " + e.getMessage());
+        }
+    }
+
+    static int env(String name, int fallback) {
+        String v = System.getenv(name);
+        if (v == null || v.isBlank()) {
+            return fallback;
+        }
+        try {
+            return Integer.parseInt(v.trim());
+        } catch (NumberFormatException e) {
+            throw CommandLine.Failure.usage(name + " must be a number (got '" + v + "')");
+        }
+    }
+}

@@ -1,0 +1,126 @@
+package dev.parley.cli;
+
+import java.io.PrintStream;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.Set;
+import java.util.UUID;
+
+import dev.parley.auth.ApiKeys;
+import dev.parley.ops.DatabaseUrl;
+import dev.parley.ops.data.Migrations;
+import dev.parley.ops.data.OpsDatabase;
+import dev.parley.ops.data.Table;
+import dev.parley.store.Timestamps;
+import dev.parley.store.UuidV7;
+
+/**
+ * {@code parley create-api-key}: a key for a new or existing tenant, straight into the database, so the first key of a
+ * fresh installation needs neither the API nor a bootstrap variable. Works while the server runs.
+ */
+final class CreateApiKeyCommand implements Command {
+
+    @Override
+    public String name() {
+        return "create-api-key";
+    }
+
+    @Override
+    public String summary() {
+        return "create an API key for a new tenant (--tenant NAME) or an existing one (--tenant-id ID)";
+    }
+
+    @Override
+    public String usage() {
+        return """
+                Usage: parley create-api-key (--tenant NAME | --tenant-id ID) [--name KEY_NAME] [--admin]
+                                             [--database-url URL]
+
+                Creates an API key and prints it on stdout, once: only its SHA-256 hash is stored. With --tenant a
+                new tenant of that name is created; with --tenant-id the key is added to an existing tenant.
+                --admin makes it an operator key (tenant administration, diagnostics). The schema must be migrated
+                (start Parley once, or run parley migrate). Works while Parley is running.
+
+                Exit codes: 0 created, 1 failed, 2 bad usage or unknown tenant, 3 database unavailable,
+                4 schema not migrated.
+                """;
+    }
+
+    @Override
+    public Set<String> valued() {
+        return Set.of("tenant", "tenant-id", "name", "database-url");
+    }
+
+    @Override
+    public Set<String> flags() {
+        return Set.of("admin");
+    }
+
+    @Override
+    public int run(CommandLine cl, PrintStream out, PrintStream err) throws SQLException {
+        if (cl.has("tenant") == cl.has("tenant-id")) {
+            throw CommandLine.Failure.usage("create-api-key: give exactly one of --tenant NAME or --tenant-id ID");
+        }
+        String tenantName = cl.get("tenant");
+        if (tenantName != null && (tenantName.isBlank() || tenantName.length() > 100)) {
+            throw CommandLine.Failure.usage("create-api-key: --tenant must be 1 to 100 characters");
+        }
+        String keyName = cl.get("name", "cli");
+        if (keyName.isBlank() || keyName.length() > 100) {
+            throw CommandLine.Failure.usage("create-api-key: --name must be 1 to 100 characters");
+        }
+        UUID tenantId;
+        try {
+            tenantId = cl.has("tenant-id") ? UUID.fromString(cl.get("tenant-id").trim()) : UuidV7.next();
+        } catch (IllegalArgumentException e) {
+            throw CommandLine.Failure.usage("create-api-key: --tenant-id must be a UUID (got '" + cl.get("tenant-id")
+                    + "')");
+        }
+        DatabaseUrl url = Command.database(cl, name());
+        try (OpsDatabase db = OpsDatabase.open(url, false, false)) {
+            if (!Migrations.pending(db.flyway()).isEmpty()) {
+                err.println("parley create-api-key: the schema of " + db.describe()
+                        + " is not migrated; start Parley once or run parley migrate");
+                return CommandLine.Exit.MIGRATION_FAILED;
+            }
+            var now = Timestamps.now();
+            db.connection().setAutoCommit(false);
+            if (tenantName != null) {
+                insert(db, "tenants", tenantId, tenantName.trim(), now);
+            } else if (!tenantExists(db, tenantId)) {
+                throw CommandLine.Failure.usage("create-api-key: no tenant " + tenantId + " in " + db.describe());
+            }
+            String key = ApiKeys.generate();
+            insert(db, "api_keys", UuidV7.next(), tenantId, keyName.trim(), ApiKeys.displayPrefix(key),
+                    ApiKeys.hash(key), cl.has("admin"), now, null, null);
+            db.connection().commit();
+            out.println(key);
+            err.println("Created " + (cl.has("admin") ? "admin " : "") + "key '" + keyName.trim() + "' for tenant "
+                    + tenantId + (tenantName == null ? "" : " (" + tenantName.trim() + ")")
+                    + "; it is shown only this once");
+            return CommandLine.Exit.OK;
+        }
+    }
+
+    private static boolean tenantExists(OpsDatabase db, UUID id) throws SQLException {
+        try (PreparedStatement ps = db.connection().prepareStatement("SELECT 1 FROM tenants WHERE id = ?")) {
+            db.bind(ps, 1, Table.ALL.get(0).keyType(), id);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
+    private static void insert(OpsDatabase db, String tableName, Object... values) throws SQLException {
+        Table t = Table.ALL.stream().filter(x -> x.name().equals(tableName)).findFirst().orElseThrow();
+        String marks = String.join(", ", java.util.Collections.nCopies(values.length, "?"));
+        try (PreparedStatement ps = db.connection().prepareStatement(
+                "INSERT INTO " + t.name() + " (" + t.columnList() + ") VALUES (" + marks + ")")) {
+            for (int i = 0; i < values.length; i++) {
+                db.bind(ps, i + 1, t.columns().get(i).type(), values[i]);
+            }
+            ps.executeUpdate();
+        }
+    }
+}

@@ -1,0 +1,90 @@
+package dev.parley.cli;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+
+import dev.parley.ops.DatabaseUrl;
+import dev.parley.ops.data.Migrations;
+import dev.parley.ops.data.OpsDatabase;
+
+/** {@code parley migrate}: applies pending migrations (SQLite: after a backup) and exits. */
+final class MigrateCommand implements Command {
+
+    @Override
+    public String name() {
+        return "migrate";
+    }
+
+    @Override
+    public String summary() {
+        return "apply pending schema migrations and exit (--dry-run lists them)";
+    }
+
+    @Override
+    public String usage() {
+        return """
+                Usage: parley migrate [--dry-run] [--database-url URL]
+
+                Applies every pending schema migration to the database in DATABASE_URL (or --database-url), all in
+                one transaction, then exits. On SQLite the database is first backed up to <db>.<timestamp>.bak
+                (keeping the newest PARLEY_BACKUP_KEEP, default 5, in PARLEY_BACKUP_DIR or next to the database), and
+                the command refuses to run while a Parley server holds the file. On PostgreSQL, Flyway's lock makes
+                concurrent runs (several replicas starting at once) apply each migration exactly once.
+
+                  --dry-run            list the pending migrations and change nothing
+                  --database-url URL   sqlite:/path/file.db or postgresql://user:pass@host:5432/db
+
+                Exit codes: 0 done (or nothing to do), 2 bad usage, 3 database unavailable or in use,
+                4 a migration failed (the schema is left as it was).
+                """;
+    }
+
+    @Override
+    public Set<String> valued() {
+        return Set.of("database-url");
+    }
+
+    @Override
+    public Set<String> flags() {
+        return Set.of("dry-run");
+    }
+
+    @Override
+    public int run(CommandLine cl, PrintStream out, PrintStream err) {
+        DatabaseUrl url = Command.database(cl, name());
+        boolean dryRun = cl.has("dry-run");
+        if (dryRun && url.isSqlite() && !java.nio.file.Files.exists(url.sqlitePath())) {
+            out.println(url.describe() + " does not exist yet; parley migrate (or starting Parley) creates it");
+            return CommandLine.Exit.OK;
+        }
+        try (OpsDatabase db = OpsDatabase.open(url, !dryRun, !dryRun)) {
+            var flyway = db.flyway();
+            List<Migrations.Pending> pending = Migrations.pending(flyway);
+            String current = Migrations.currentVersion(flyway);
+            if (dryRun) {
+                if (pending.isEmpty()) {
+                    out.println(db.describe() + ": schema is up to date at version " + current);
+                } else {
+                    out.println(db.describe() + ": schema version " + current + ", " + pending.size()
+                            + " pending migration(s):");
+                    pending.forEach(p -> out.println("  " + p));
+                }
+                return CommandLine.Exit.OK;
+            }
+            String dir = System.getenv("PARLEY_BACKUP_DIR");
+            Migrations.BackupPolicy policy = url.isSqlite() ? new Migrations.BackupPolicy(url.sqlitePath(),
+                    dir == null || dir.isBlank() ? null : Path.of(dir), Command.env("PARLEY_BACKUP_KEEP", 5)) : null;
+            Migrations.Outcome outcome = Migrations.apply(flyway, policy, err::println);
+            out.println(outcome.applied().isEmpty()
+                    ? db.describe() + ": schema is up to date at version " + outcome.schemaVersion()
+                    : db.describe() + ": applied " + outcome.applied().size() + " migration(s), schema version "
+                            + outcome.schemaVersion());
+            return CommandLine.Exit.OK;
+        } catch (Migrations.Failed e) {
+            err.println("parley migrate: migration failed: " + e.getMessage());
+            return CommandLine.Exit.MIGRATION_FAILED;
+        }
+    }
+}
