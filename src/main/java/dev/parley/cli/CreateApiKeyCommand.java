@@ -4,6 +4,7 @@ import java.io.PrintStream;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 
@@ -87,13 +88,13 @@ final class CreateApiKeyCommand implements Command {
             var now = Timestamps.now();
             db.connection().setAutoCommit(false);
             if (tenantName != null) {
-                insert(db, "tenants", tenantId, tenantName.trim(), now);
+                db.insert(Table.named("tenants"), List.<Object[]> of(new Object[] { tenantId, tenantName.trim(), now }));
             } else if (!tenantExists(db, tenantId)) {
                 throw CommandLine.Failure.usage("create-api-key: no tenant " + tenantId + " in " + db.describe());
             }
             String key = ApiKeys.generate();
-            insert(db, "api_keys", UuidV7.next(), tenantId, keyName.trim(), ApiKeys.displayPrefix(key),
-                    ApiKeys.hash(key), cl.has("admin"), now, null, null);
+            db.insert(Table.named("api_keys"), List.<Object[]> of(new Object[] { UuidV7.next(), tenantId,
+                    keyName.trim(), ApiKeys.displayPrefix(key), ApiKeys.hash(key), cl.has("admin"), now, null, null }));
             db.connection().commit();
             out.println(key);
             err.println("Created " + (cl.has("admin") ? "admin " : "") + "key '" + keyName.trim() + "' for tenant "
@@ -105,22 +106,10 @@ final class CreateApiKeyCommand implements Command {
 
     private static boolean tenantExists(OpsDatabase db, UUID id) throws SQLException {
         try (PreparedStatement ps = db.connection().prepareStatement("SELECT 1 FROM tenants WHERE id = ?")) {
-            db.bind(ps, 1, Table.ALL.get(0).keyType(), id);
+            db.bind(ps, 1, Table.named("tenants").keyType(), id);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next();
             }
-        }
-    }
-
-    private static void insert(OpsDatabase db, String tableName, Object... values) throws SQLException {
-        Table t = Table.ALL.stream().filter(x -> x.name().equals(tableName)).findFirst().orElseThrow();
-        String marks = String.join(", ", java.util.Collections.nCopies(values.length, "?"));
-        try (PreparedStatement ps = db.connection().prepareStatement(
-                "INSERT INTO " + t.name() + " (" + t.columnList() + ") VALUES (" + marks + ")")) {
-            for (int i = 0; i < values.length; i++) {
-                db.bind(ps, i + 1, t.columns().get(i).type(), values[i]);
-            }
-            ps.executeUpdate();
         }
     }
 }

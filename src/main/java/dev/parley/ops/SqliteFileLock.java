@@ -35,6 +35,8 @@ public final class SqliteFileLock implements AutoCloseable {
         FileLock lock;
         try {
             lock = channel.tryLock();
+        } catch (java.nio.channels.OverlappingFileLockException e) {
+            lock = null; // this very process holds it already: as taken as if another one did
         } catch (IOException | RuntimeException e) {
             channel.close();
             throw e;
