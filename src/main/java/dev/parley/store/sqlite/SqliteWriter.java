@@ -76,6 +76,9 @@ public class SqliteWriter {
     @ConfigProperty(name = "parley.sqlite.truncate-interval", defaultValue = "60s")
     Duration truncateInterval;
 
+    @ConfigProperty(name = "parley.sqlite.busy-timeout-ms", defaultValue = "30000")
+    long busyTimeoutMs;
+
     @ConfigProperty(name = "parley.sqlite.wal-size-limit-bytes", defaultValue = "67108864")
     long walSizeLimit;
 
@@ -254,20 +257,41 @@ public class SqliteWriter {
         return c;
     }
 
+    /**
+     * A TRUNCATE checkpoint waits for every reader to leave the WAL, calling the busy handler meanwhile: with the
+     * connection's busy timeout that would hold the writer for up to 30 s behind a long reader (an online backup
+     * reads one snapshot for as long as it takes). So it runs without a busy timeout and, when a reader is in the
+     * way, reports busy at once and is retried at the next housekeeping round.
+     */
     private void checkpoint(Connection connection, String mode) {
-        try (Statement st = connection.createStatement();
-                ResultSet rs = st.executeQuery("PRAGMA wal_checkpoint(" + mode + ")")) {
-            boolean blocked = rs.next() && rs.getInt(1) != 0;
-            if ("TRUNCATE".equals(mode)) {
-                truncateCheckpoints.increment();
-                writtenSinceTruncate = blocked; // try again later if a reader kept it from finishing
-            } else {
-                passiveCheckpoints.increment();
+        boolean truncate = "TRUNCATE".equals(mode);
+        try (Statement st = connection.createStatement()) {
+            if (truncate) {
+                st.execute("PRAGMA busy_timeout = 0");
+            }
+            try (ResultSet rs = st.executeQuery("PRAGMA wal_checkpoint(" + mode + ")")) {
+                recordCheckpoint(mode, rs.next() && rs.getInt(1) != 0);
+            } finally {
+                if (truncate) {
+                    st.execute("PRAGMA busy_timeout = " + busyTimeoutMs);
+                }
             }
         } catch (SQLException e) {
             LOG.debugf("WAL checkpoint (%s) did not run: %s", mode, e.getMessage());
+            if (truncate) {
+                writtenSinceTruncate = true;
+            }
         }
         lastCheckpointNanos = System.nanoTime();
+    }
+
+    private void recordCheckpoint(String mode, boolean blocked) {
+        if ("TRUNCATE".equals(mode)) {
+            truncateCheckpoints.increment();
+            writtenSinceTruncate = blocked; // try again later if a reader kept it from finishing
+        } else {
+            passiveCheckpoints.increment();
+        }
     }
 
     /**
