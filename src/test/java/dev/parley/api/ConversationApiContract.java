@@ -130,8 +130,11 @@ public abstract class ConversationApiContract {
     @Test
     void metadataIsAJsonObjectKeptAsSentAndReplacedByPatch() {
         String metadata = "{\"tags\":[\"café\",\"🚀\"],\"ui\":{\"pinned\":true,\"order\":1.5,\"nested\":{\"deep\":[1,{\"x\":null}]}}}";
-        String id = as(key).body("{\"title\":\"meta\",\"metadata\":" + metadata + "}").post("/api/conversations")
-                .then().statusCode(201).body("metadata.tags[1]", equalTo("🚀")).extract().path("id");
+        String created = as(key).body("{\"title\":\"meta\",\"metadata\":" + metadata + "}")
+                .post("/api/conversations").then().statusCode(201).body("metadata.tags[1]", equalTo("🚀"))
+                .extract().asString();
+        assertThat(created).as("emoji are sent as UTF-8, not as escaped surrogate pairs").contains("🚀");
+        String id = io.restassured.path.json.JsonPath.from(created).getString("id");
         var got = as(key).get("/api/conversations/" + id).then().statusCode(200).extract().jsonPath();
         assertThat(got.getMap("metadata")).isEqualTo(io.restassured.path.json.JsonPath.from(metadata).getMap(""));
 
