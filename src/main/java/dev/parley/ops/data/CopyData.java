@@ -1,0 +1,435 @@
+package dev.parley.ops.data;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
+
+/**
+ * Copies every Parley table from one database to another (SQLite to PostgreSQL, or back), then proves the copy.
+ * <ul>
+ * <li>Tables go parents first, rows in key order, in batches; each batch is one target transaction, so the target
+ * always holds a key-ordered prefix of each table and {@code resume} continues after the largest key already there,
+ * without duplicating a row.</li>
+ * <li>The source is read in one snapshot (one read transaction on SQLite, REPEATABLE READ on PostgreSQL).</li>
+ * <li>Values go through their logical types ({@link ColumnType}): ids, microsecond UTC instants, booleans and JSON
+ * come out as they went in. Into PostgreSQL rows are streamed with {@code COPY}; into SQLite with batched
+ * inserts.</li>
+ * <li>Verification reads both sides again in key order and compares per-table row counts and a SHA-256 over each
+ * row's canonical bytes ({@link RowCanon}), naming the first differing key.</li>
+ * </ul>
+ */
+public final class CopyData {
+
+    /** Told about progress; a test can throw from it to interrupt a copy between batches. */
+    public interface Listener {
+        default void tableStarted(Table table, long sourceRows, long alreadyCopied) {
+        }
+
+        default void batchCommitted(Table table, int rows) {
+        }
+
+        default void tableFinished(Table table) {
+        }
+    }
+
+    public record Options(boolean resume, int batchSize) {
+    }
+
+    public record TableCheck(String table, long sourceRows, long targetRows, String sourceChecksum,
+            String targetChecksum, long differingRows, String firstDifference) {
+        public boolean ok() {
+            return sourceRows == targetRows && sourceChecksum.equals(targetChecksum) && differingRows == 0;
+        }
+    }
+
+    public record Report(long rowsCopied, Duration copyTime, List<String> sequences, List<TableCheck> checks) {
+        public boolean verified() {
+            return checks.stream().allMatch(TableCheck::ok);
+        }
+    }
+
+    /** Refused before anything was written; one line. */
+    public static final class Refused extends RuntimeException {
+        public Refused(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    private CopyData() {
+    }
+
+    /** Copies and verifies. Both schemas must already be at the same version (see {@code copy-data}). */
+    public static Report copy(OpsDatabase from, OpsDatabase to, Options options, Listener listener)
+            throws SQLException {
+        if (!options.resume()) {
+            List<String> nonEmpty = new ArrayList<>();
+            for (Table t : Table.ALL) {
+                long n = to.count(t);
+                if (n > 0) {
+                    nonEmpty.add(t.name() + " " + n);
+                }
+            }
+            if (!nonEmpty.isEmpty()) {
+                throw new Refused("target " + to.describe() + " already holds data (" + String.join(", ", nonEmpty)
+                        + " rows); copy into an empty database, or pass --resume to continue an interrupted copy");
+            }
+        }
+        long start = System.nanoTime();
+        long copied = 0;
+        Connection src = from.connection();
+        Connection dst = to.connection();
+        src.setAutoCommit(false);
+        if (!from.isSqlite()) {
+            try (Statement st = src.createStatement()) {
+                st.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+            }
+        }
+        dst.setAutoCommit(false);
+        try {
+            for (Table t : Table.ALL) {
+                copied += copyTable(from, to, t, options, listener);
+            }
+            List<String> sequences = to.isSqlite() ? List.of() : resetSequences(dst);
+            dst.commit();
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+            src.commit();
+            return new Report(copied, took, sequences, verify(from, to));
+        } catch (SQLException | RuntimeException e) {
+            rollbackQuietly(dst);
+            rollbackQuietly(src);
+            throw e;
+        }
+    }
+
+    private static long copyTable(OpsDatabase from, OpsDatabase to, Table t, Options options, Listener listener)
+            throws SQLException {
+        Object after = options.resume() ? to.maxKey(t) : null;
+        long already = options.resume() ? to.count(t) : 0;
+        listener.tableStarted(t, from.count(t), already);
+        String sql = "SELECT " + t.columnList() + " FROM " + t.name()
+                + (after == null ? "" : " WHERE " + from.ordered(t) + " > ?") + " ORDER BY " + from.ordered(t);
+        // Reading the source and writing the target overlap: a reader thread fills the next batch while this
+        // thread writes and commits the previous one, in order, so the target still only ever holds a prefix.
+        BlockingQueue<List<Object[]>> batches = new ArrayBlockingQueue<>(2);
+        AtomicReference<Exception> readFailure = new AtomicReference<>();
+        Thread reader = new Thread(() -> {
+            try {
+                readBatches(from, t, sql, after, options.batchSize(), batches);
+            } catch (InterruptedException e) {
+                return; // the writer gave up
+            } catch (Exception e) {
+                readFailure.set(e);
+            }
+            try {
+                batches.put(END);
+            } catch (InterruptedException ignored) {
+                // the writer gave up
+            }
+        }, "parley-copy-reader");
+        reader.setDaemon(true);
+        reader.start();
+        long copied = 0;
+        try {
+            while (true) {
+                List<Object[]> batch = batches.take();
+                if (batch == END) {
+                    break;
+                }
+                write(to, t, batch);
+                to.connection().commit();
+                copied += batch.size();
+                listener.batchCommitted(t, batch.size());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SQLException("copy interrupted", e);
+        } finally {
+            reader.interrupt();
+            try {
+                reader.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        Exception failed = readFailure.get();
+        if (failed instanceof SQLException sql2) {
+            throw sql2;
+        } else if (failed != null) {
+            throw new SQLException("reading " + t.name() + " from " + from.describe() + " failed: "
+                    + OpsDatabase.oneLine(failed), failed);
+        }
+        listener.tableFinished(t);
+        return copied;
+    }
+
+    private static final List<Object[]> END = new ArrayList<>();
+
+    private static void readBatches(OpsDatabase from, Table t, String sql, Object after, int batchSize,
+            BlockingQueue<List<Object[]>> batches) throws SQLException, InterruptedException {
+        int width = t.columns().size();
+        try (PreparedStatement ps = from.connection().prepareStatement(sql)) {
+            ps.setFetchSize(Math.max(batchSize, 100));
+            if (after != null) {
+                from.bind(ps, 1, t.keyType(), after);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                List<Object[]> batch = new ArrayList<>(batchSize);
+                while (rs.next()) {
+                    Object[] row = new Object[width];
+                    for (int i = 0; i < width; i++) {
+                        row[i] = from.read(rs, i + 1, t.columns().get(i).type());
+                    }
+                    batch.add(row);
+                    if (batch.size() >= batchSize) {
+                        batches.put(batch);
+                        batch = new ArrayList<>(batchSize);
+                    }
+                }
+                if (!batch.isEmpty()) {
+                    batches.put(batch);
+                }
+            }
+        }
+    }
+
+    private static void write(OpsDatabase to, Table t, List<Object[]> rows) throws SQLException {
+        if (to.isSqlite()) {
+            to.insert(t, rows);
+            return;
+        }
+        StringBuilder sb = new StringBuilder(rows.size() * 256);
+        for (Object[] row : rows) {
+            for (int i = 0; i < row.length; i++) {
+                if (i > 0) {
+                    sb.append('\t');
+                }
+                copyText(sb, t.columns().get(i).type(), row[i]);
+            }
+            sb.append('\n');
+        }
+        byte[] bytes = sb.toString().getBytes(StandardCharsets.UTF_8);
+        CopyIn in = to.connection().unwrap(PGConnection.class).getCopyAPI()
+                .copyIn("COPY " + t.name() + " (" + t.columnList() + ") FROM STDIN");
+        try {
+            in.writeToCopy(bytes, 0, bytes.length);
+            in.endCopy();
+        } finally {
+            if (in.isActive()) {
+                in.cancelCopy();
+            }
+        }
+    }
+
+    /** A value in PostgreSQL's COPY text format. */
+    private static void copyText(StringBuilder sb, ColumnType type, Object v) {
+        if (v == null) {
+            sb.append("\\N");
+            return;
+        }
+        switch (type) {
+            case ID, INTEGER -> sb.append(v);
+            case BOOLEAN -> sb.append((Boolean) v ? 't' : 'f');
+            case INSTANT -> {
+                Instant at = (Instant) v;
+                LocalDateTime t = LocalDateTime.ofEpochSecond(at.getEpochSecond(), at.getNano(), ZoneOffset.UTC);
+                digits(sb, t.getYear(), 4).append('-');
+                digits(sb, t.getMonthValue(), 2).append('-');
+                digits(sb, t.getDayOfMonth(), 2).append(' ');
+                digits(sb, t.getHour(), 2).append(':');
+                digits(sb, t.getMinute(), 2).append(':');
+                digits(sb, t.getSecond(), 2).append('.');
+                digits(sb, t.getNano() / 1000, 6).append("+00");
+            }
+            case TEXT, JSON -> {
+                String s = (String) v;
+                for (int i = 0; i < s.length(); i++) {
+                    char c = s.charAt(i);
+                    switch (c) {
+                        case '\\' -> sb.append("\\\\");
+                        case '\n' -> sb.append("\\n");
+                        case '\r' -> sb.append("\\r");
+                        case '\t' -> sb.append("\\t");
+                        default -> sb.append(c);
+                    }
+                }
+            }
+        }
+    }
+
+    private static StringBuilder digits(StringBuilder sb, int value, int width) {
+        String s = Integer.toString(value);
+        for (int i = s.length(); i < width; i++) {
+            sb.append('0');
+        }
+        return sb.append(s);
+    }
+
+    /** Moves every sequence owned by a copied table past the largest value copied into its column. */
+    private static List<String> resetSequences(Connection c) throws SQLException {
+        List<String> done = new ArrayList<>();
+        String find = "SELECT s.relname, t.relname, a.attname FROM pg_class s "
+                + "JOIN pg_depend d ON d.objid = s.oid AND d.deptype IN ('a', 'i') "
+                + "JOIN pg_class t ON t.oid = d.refobjid "
+                + "JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid "
+                + "WHERE s.relkind = 'S' AND t.relname = ANY (?)";
+        List<String[]> owned = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(find)) {
+            ps.setArray(1, c.createArrayOf("text", Table.ALL.stream().map(Table::name).toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    owned.add(new String[] { rs.getString(1), rs.getString(2), rs.getString(3) });
+                }
+            }
+        }
+        for (String[] o : owned) {
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
+                    "SELECT setval('\"" + o[0] + "\"', COALESCE(MAX(\"" + o[2] + "\"), 0) + 1, false) FROM \""
+                            + o[1] + "\"")) {
+                rs.next();
+                done.add(o[0] + " -> " + rs.getLong(1));
+            }
+        }
+        return done;
+    }
+
+    /** Compares both databases table by table; see {@link TableCheck}. */
+    public static List<TableCheck> verify(OpsDatabase a, OpsDatabase b) throws SQLException {
+        List<TableCheck> checks = new ArrayList<>();
+        for (Table t : Table.ALL) {
+            checks.add(verify(a, b, t));
+        }
+        return checks;
+    }
+
+    private static TableCheck verify(OpsDatabase a, OpsDatabase b, Table t) throws SQLException {
+        MessageDigest da = sha256();
+        MessageDigest db = sha256();
+        long na = 0;
+        long nb = 0;
+        long differing = 0;
+        String first = null;
+        int key = t.keyIndex();
+        try (Rows ra = new Rows(a, t); Rows rb = new Rows(b, t)) {
+            boolean hasA = ra.next();
+            boolean hasB = rb.next();
+            while (hasA || hasB) {
+                int order = !hasA ? 1 : !hasB ? -1 : compareKeys(ra.row[key], rb.row[key]);
+                if (order == 0) {
+                    byte[] ea = RowCanon.encode(t, ra.row);
+                    byte[] eb = RowCanon.encode(t, rb.row);
+                    da.update(ea);
+                    db.update(eb);
+                    if (!Arrays.equals(ea, eb)) {
+                        differing++;
+                        first = first == null ? "row " + ra.row[key] + " differs" : first;
+                    }
+                    na++;
+                    nb++;
+                    hasA = ra.next();
+                    hasB = rb.next();
+                } else if (order < 0) {
+                    da.update(RowCanon.encode(t, ra.row));
+                    differing++;
+                    first = first == null ? "row " + ra.row[key] + " missing from " + b.describe() : first;
+                    na++;
+                    hasA = ra.next();
+                } else {
+                    db.update(RowCanon.encode(t, rb.row));
+                    differing++;
+                    first = first == null ? "row " + rb.row[key] + " missing from " + a.describe() : first;
+                    nb++;
+                    hasB = rb.next();
+                }
+            }
+        }
+        return new TableCheck(t.name(), na, nb, HexFormat.of().formatHex(da.digest()),
+                HexFormat.of().formatHex(db.digest()), differing, first);
+    }
+
+    /** Keys in the byte order both databases sort by (uuid order = lower-case hex order; text by UTF-8 bytes). */
+    private static int compareKeys(Object x, Object y) {
+        if (x instanceof UUID || y instanceof UUID) {
+            return x.toString().compareTo(y.toString());
+        }
+        return Arrays.compareUnsigned(x.toString().getBytes(StandardCharsets.UTF_8),
+                y.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** A key-ordered scan of one table, as logical values. */
+    private static final class Rows implements AutoCloseable {
+        private final OpsDatabase db;
+        private final Table table;
+        private final Statement statement;
+        private final ResultSet rs;
+        Object[] row;
+
+        Rows(OpsDatabase db, Table table) throws SQLException {
+            this.db = db;
+            this.table = table;
+            if (db.connection().getAutoCommit() && !db.isSqlite()) {
+                db.connection().setAutoCommit(false); // PostgreSQL streams with a cursor only inside a transaction
+            }
+            statement = db.connection().createStatement();
+            statement.setFetchSize(2000);
+            rs = statement.executeQuery("SELECT " + table.columnList() + " FROM " + table.name() + " ORDER BY "
+                    + db.ordered(table));
+        }
+
+        boolean next() throws SQLException {
+            if (!rs.next()) {
+                return false;
+            }
+            int width = table.columns().size();
+            row = new Object[width];
+            for (int i = 0; i < width; i++) {
+                row[i] = db.read(rs, i + 1, table.columns().get(i).type());
+            }
+            return true;
+        }
+
+        @Override
+        public void close() throws SQLException {
+            rs.close();
+            statement.close();
+            if (!db.connection().getAutoCommit()) {
+                db.connection().commit();
+            }
+        }
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void rollbackQuietly(Connection c) {
+        try {
+            c.rollback();
+        } catch (SQLException ignored) {
+            // the original failure matters more
+        }
+    }
+}

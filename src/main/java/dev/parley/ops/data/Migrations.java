@@ -1,0 +1,86 @@
+package dev.parley.ops.data;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Consumer;
+
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.FlywayException;
+import org.flywaydb.core.api.MigrationInfo;
+
+/**
+ * Applies pending migrations the one way Parley does it, at start-up and from {@code parley migrate}: all pending
+ * migrations in one transaction (so a failure leaves the schema exactly as it was), and on SQLite a backup of the
+ * database first, keeping the newest {@code keep} backups.
+ */
+public final class Migrations {
+
+    /** A migration failed; the message is one line and names the backup when one was taken. */
+    public static final class Failed extends RuntimeException {
+        public Failed(String message, Throwable cause) {
+            super(message, cause, false, false);
+        }
+    }
+
+    public record Pending(String version, String description, String script) {
+        @Override
+        public String toString() {
+            return "V" + version + " " + description + " (" + script + ")";
+        }
+    }
+
+    public record Outcome(List<Pending> applied, String schemaVersion, Path backup) {
+    }
+
+    /** Where and how many pre-migration backups are kept (SQLite only). */
+    public record BackupPolicy(Path database, Path dir, int keep) {
+    }
+
+    private Migrations() {
+    }
+
+    public static List<Pending> pending(Flyway flyway) {
+        return Arrays.stream(flyway.info().pending())
+                .map(i -> new Pending(i.getVersion().getVersion(), i.getDescription(), i.getScript())).toList();
+    }
+
+    public static String currentVersion(Flyway flyway) {
+        MigrationInfo current = flyway.info().current();
+        return current == null || current.getVersion() == null ? "none" : current.getVersion().getVersion();
+    }
+
+    /**
+     * Applies what is pending. {@code sqliteBackup} is null on PostgreSQL; on SQLite a database that already has a
+     * schema is backed up before anything changes.
+     */
+    public static Outcome apply(Flyway configured, BackupPolicy sqliteBackup, Consumer<String> log) {
+        Flyway flyway = Flyway.configure(configured.getConfiguration().getClassLoader())
+                .configuration(configured.getConfiguration()).group(true).load();
+        List<Pending> pending = pending(flyway);
+        if (pending.isEmpty()) {
+            return new Outcome(List.of(), currentVersion(flyway), null);
+        }
+        Path backup = null;
+        if (sqliteBackup != null && Files.exists(sqliteBackup.database())
+                && !"none".equals(currentVersion(flyway))) {
+            backup = SqliteBackups.backup(sqliteBackup.database(),
+                    SqliteBackups.defaultTarget(sqliteBackup.database(), sqliteBackup.dir(), Instant.now())).file();
+            log.accept("Backed up " + sqliteBackup.database() + " to " + backup + " before applying migrations");
+            for (Path old : SqliteBackups.prune(sqliteBackup.database(), sqliteBackup.dir(), sqliteBackup.keep())) {
+                log.accept("Deleted old backup " + old + " (keeping the newest " + sqliteBackup.keep() + ")");
+            }
+        }
+        log.accept("Applying migrations " + pending.stream().map(p -> p.version()).toList());
+        try {
+            flyway.migrate();
+        } catch (FlywayException e) {
+            String first = String.valueOf(e.getMessage()).lines().filter(l -> !l.isBlank()).findFirst().orElse("");
+            throw new Failed(first + (backup == null ? "" : "; the database was left as it was, backup " + backup),
+                    e);
+        }
+        return new Outcome(pending, currentVersion(flyway), backup);
+    }
+}

@@ -1,0 +1,75 @@
+package dev.parley.ops.data;
+
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * A table as the operations tools see it: its columns with logical types and the single-column key rows are ordered
+ * by. {@link #ALL} lists Parley's tables in dependency order (parents first); a test checks it against the migrated
+ * schema of both dialects, so a new column or table cannot be silently left out of a copy.
+ */
+public record Table(String name, String key, List<Column> columns) {
+
+    public record Column(String name, ColumnType type) {
+    }
+
+    public static final List<Table> ALL = List.of(
+            new Table("tenants", "id", List.of(
+                    new Column("id", ColumnType.ID),
+                    new Column("name", ColumnType.TEXT),
+                    new Column("created_at", ColumnType.INSTANT))),
+            new Table("api_keys", "id", List.of(
+                    new Column("id", ColumnType.ID),
+                    new Column("tenant_id", ColumnType.ID),
+                    new Column("name", ColumnType.TEXT),
+                    new Column("key_prefix", ColumnType.TEXT),
+                    new Column("key_hash", ColumnType.TEXT),
+                    new Column("admin", ColumnType.BOOLEAN),
+                    new Column("created_at", ColumnType.INSTANT),
+                    new Column("last_used_at", ColumnType.INSTANT),
+                    new Column("revoked_at", ColumnType.INSTANT))),
+            new Table("conversations", "id", List.of(
+                    new Column("id", ColumnType.ID),
+                    new Column("tenant_id", ColumnType.ID),
+                    new Column("title", ColumnType.TEXT),
+                    new Column("model", ColumnType.TEXT),
+                    new Column("archived", ColumnType.BOOLEAN),
+                    new Column("created_at", ColumnType.INSTANT),
+                    new Column("updated_at", ColumnType.INSTANT),
+                    new Column("metadata", ColumnType.JSON))),
+            new Table("messages", "id", List.of(
+                    new Column("id", ColumnType.ID),
+                    new Column("tenant_id", ColumnType.ID),
+                    new Column("conversation_id", ColumnType.ID),
+                    new Column("role", ColumnType.TEXT),
+                    new Column("content", ColumnType.TEXT),
+                    new Column("tokens_in", ColumnType.INTEGER),
+                    new Column("tokens_out", ColumnType.INTEGER),
+                    new Column("finish_reason", ColumnType.TEXT),
+                    new Column("created_at", ColumnType.INSTANT))),
+            new Table("heartbeats", "instance", List.of(
+                    new Column("instance", ColumnType.TEXT),
+                    new Column("beat_at", ColumnType.INSTANT))));
+
+    public static Table named(String name) {
+        return ALL.stream().filter(t -> t.name().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no table " + name));
+    }
+
+    public String columnList() {
+        return columns.stream().map(Column::name).collect(Collectors.joining(", "));
+    }
+
+    public int keyIndex() {
+        for (int i = 0; i < columns.size(); i++) {
+            if (columns.get(i).name().equals(key)) {
+                return i;
+            }
+        }
+        throw new IllegalStateException(name + " has no column " + key);
+    }
+
+    public ColumnType keyType() {
+        return columns.get(keyIndex()).type();
+    }
+}

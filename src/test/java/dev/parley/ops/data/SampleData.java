@@ -1,0 +1,98 @@
+package dev.parley.ops.data;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+import dev.parley.ops.DatabaseUrl;
+import dev.parley.store.Timestamps;
+import dev.parley.store.UuidV7;
+
+/** Populated databases for the operations tests: bulk rows plus every type edge case Parley stores. */
+final class SampleData {
+
+    static final Instant EPOCH = Instant.EPOCH;
+    static final Instant FAR_FUTURE = Instant.parse("9999-12-31T23:59:59.999999Z");
+    static final String LONG_TEXT = "long ".repeat(250_000) + "end"; // ~1.2 MB
+    static final String TRICKY_TEXT = "tab\there\nnewline\r\nCRLF \\N backslash-N \\ backslash 'quote' \"dq\" "
+            + "unicode: café ñ 中文 العربية emoji: 🚀👩‍👩‍👧 \u2028 end";
+    static final String NESTED_JSON = "{\"z\":1,\"a\":{\"deep\":[1,2.50,{\"x\":null,\"y\":true,\"e\":1e2}],"
+            + "\"s\":\"é\\u00e9 \\\"q\\\" 🚀\"},\"empty\":{},\"list\":[]}";
+
+    private SampleData() {
+    }
+
+    static DatabaseUrl sqliteFile(Path dir, String name) {
+        return DatabaseUrl.parse("sqlite:" + dir.resolve(name));
+    }
+
+    static DatabaseUrl newPostgres() {
+        return DatabaseUrl.parse(dev.parley.testing.TestPostgres.newDatabase());
+    }
+
+    /** Opens (creating and migrating) a database. */
+    static OpsDatabase migrated(DatabaseUrl url) {
+        OpsDatabase db = OpsDatabase.open(url, true, true);
+        Migrations.apply(db.flyway(), null, line -> {
+        });
+        return db;
+    }
+
+    /** Two tenants, keys, {@code conversations} conversations with {@code messagesEach} messages, and edge cases. */
+    static void populate(OpsDatabase db, int conversations, int messagesEach) throws SQLException {
+        db.connection().setAutoCommit(false);
+        UUID t1 = UuidV7.next();
+        UUID t2 = UuidV7.next();
+        Instant now = Timestamps.now();
+        db.insert(Table.named("tenants"), List.of(new Object[] { t1, "Acme 🚀", EPOCH },
+                new Object[] { t2, TRICKY_TEXT, FAR_FUTURE }));
+        db.insert(Table.named("api_keys"), List.of(
+                new Object[] { UuidV7.next(), t1, "admin", "pk_abcdef", "hash-1", true, now, null, null },
+                new Object[] { UuidV7.next(), t2, "user", "pk_ghijkl", "hash-2", false, EPOCH, FAR_FUTURE, now }));
+        List<Object[]> convs = new ArrayList<>();
+        List<Object[]> msgs = new ArrayList<>();
+        UUID edge = UuidV7.next();
+        convs.add(new Object[] { edge, t2, null, "model-é", true, EPOCH, FAR_FUTURE, NESTED_JSON });
+        msgs.add(new Object[] { UuidV7.next(), t2, edge, "user", LONG_TEXT, 0L, 0L, null, EPOCH });
+        msgs.add(new Object[] { UuidV7.next(), t2, edge, "assistant", TRICKY_TEXT, (long) Integer.MAX_VALUE, 7L,
+                "client_disconnected", FAR_FUTURE });
+        msgs.add(new Object[] { UuidV7.next(), t2, edge, "system", "", 0L, 0L, "", now });
+        for (int c = 0; c < conversations; c++) {
+            UUID conv = UuidV7.next();
+            UUID tenant = c % 2 == 0 ? t1 : t2;
+            convs.add(new Object[] { conv, tenant, "Conversation " + c, "demo", c % 5 == 0, now, now,
+                    c % 3 == 0 ? "{\"n\":" + c + ",\"tags\":[\"a\",\"b\"]}" : null });
+            for (int m = 0; m < messagesEach; m++) {
+                msgs.add(new Object[] { UuidV7.next(), tenant, conv, m % 2 == 0 ? "user" : "assistant",
+                        "message " + m + " of conversation " + c + " — ünïcödé", (long) m, (long) m * 2,
+                        m % 2 == 0 ? null : "stop", now.plusNanos(m * 1000L) });
+            }
+        }
+        db.insert(Table.named("conversations"), convs);
+        db.insert(Table.named("messages"), msgs);
+        db.insert(Table.named("heartbeats"), List.of(new Object[] { "host-a", now },
+                new Object[] { "Host-B", EPOCH }, new Object[] { "zeta", now }, new Object[] { "éclair", now }));
+        db.connection().commit();
+        db.connection().setAutoCommit(true);
+    }
+
+    static long rows(OpsDatabase db) throws SQLException {
+        long n = 0;
+        for (Table t : Table.ALL) {
+            n += db.count(t);
+        }
+        return n;
+    }
+
+    static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (Exception ignored) {
+            // temp files
+        }
+    }
+}

@@ -1,0 +1,183 @@
+package dev.parley.ops.data;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+
+import org.flywaydb.core.Flyway;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.parley.ops.SqliteFileLock;
+
+/** Online SQLite backups, retention, restore, and the backup taken before migrations. */
+class SqliteBackupsTest {
+
+    @TempDir
+    Path dir;
+
+    private Path populatedDatabase(String name) throws Exception {
+        Path db = dir.resolve(name);
+        try (OpsDatabase ops = SampleData.migrated(SampleData.sqliteFile(dir, name))) {
+            SampleData.populate(ops, 20, 5);
+        }
+        return db;
+    }
+
+    @Test
+    void backupOfADatabaseBeingWrittenIsAConsistentSnapshot() throws Exception {
+        Path db = populatedDatabase("live.db");
+        AtomicBoolean writing = new AtomicBoolean(true);
+        AtomicLong committed = new AtomicLong();
+        Thread writer = new Thread(() -> {
+            try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db + "?busy_timeout=30000");
+                    PreparedStatement ps = c.prepareStatement("INSERT INTO heartbeats (instance, beat_at) VALUES (?, 1)")) {
+                while (writing.get()) {
+                    ps.setString(1, "writer-" + committed.get());
+                    ps.executeUpdate();
+                    committed.incrementAndGet();
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        writer.start();
+        try {
+            while (committed.get() < 50) {
+                Thread.onSpinWait();
+            }
+            long before = committed.get();
+            SqliteBackups.Backup backup = SqliteBackups.backup(db, SqliteBackups.defaultTarget(db, null, Instant.now()));
+            long after = committed.get();
+            assertThat(backup.file()).exists();
+            assertThat(backup.file().getFileName().toString()).matches("live\\.db\\.\\d{8}T\\d{9}Z\\.bak");
+            assertThat(SqliteBackups.integrityCheck(backup.file())).isEqualTo("ok");
+            long inBackup = count(backup.file(), "SELECT count(*) FROM heartbeats WHERE instance LIKE 'writer-%'");
+            assertThat(inBackup).isBetween(before, after);
+            assertThat(after).as("the writer kept committing during the backup").isGreaterThan(before);
+            assertThat(SqliteBackups.schemaVersion(backup.file())).isEqualTo("3");
+        } finally {
+            writing.set(false);
+            writer.join();
+        }
+        assertThat(Files.list(dir).map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".partial"));
+    }
+
+    @Test
+    void pruneKeepsTheNewestTimestampedBackupsAndNothingElseIsTouched() throws Exception {
+        Path db = populatedDatabase("keep.db");
+        List<Path> made = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            made.add(SqliteBackups.backup(db, SqliteBackups.defaultTarget(db, null, Instant.parse(
+                    "2026-01-0" + (i + 1) + "T00:00:00Z"))).file());
+        }
+        Path unrelated = Files.writeString(dir.resolve("keep.db.manual-copy.bak"), "mine");
+        List<Path> deleted = SqliteBackups.prune(db, null, 2);
+        assertThat(deleted).containsExactlyInAnyOrder(made.get(0), made.get(1));
+        assertThat(made.get(2)).exists();
+        assertThat(made.get(3)).exists();
+        assertThat(unrelated).exists();
+        assertThat(db).exists();
+    }
+
+    @Test
+    void restorePutsTheBackupInPlaceAndKeepsThePreviousDatabase() throws Exception {
+        Path db = populatedDatabase("main.db");
+        Path backup = SqliteBackups.backup(db, dir.resolve("snapshot.bak")).file();
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
+            st.execute("DELETE FROM messages");
+        }
+        SqliteBackups.Restored restored = SqliteBackups.restore(backup, db);
+        assertThat(restored.schemaVersion()).isEqualTo("3");
+        assertThat(count(db, "SELECT count(*) FROM messages")).isEqualTo(20 * 5 + 3);
+        assertThat(restored.previous()).exists();
+        assertThat(count(restored.previous(), "SELECT count(*) FROM messages")).isZero();
+    }
+
+    @Test
+    void restoreRefusesWhileParleyHoldsTheDatabase() throws Exception {
+        Path db = populatedDatabase("held.db");
+        Path backup = SqliteBackups.backup(db, dir.resolve("held.bak")).file();
+        byte[] before = Files.readAllBytes(db);
+        try (SqliteFileLock held = SqliteFileLock.acquire(db)) {
+            assertThatThrownBy(() -> SqliteBackups.restore(backup, db)).isInstanceOf(SqliteBackups.Failed.class)
+                    .hasMessageContaining("in use by another Parley process");
+        }
+        assertThat(Files.readAllBytes(db)).isEqualTo(before);
+    }
+
+    @Test
+    void restoreRefusesACorruptBackupAndChangesNothing() throws Exception {
+        Path db = populatedDatabase("safe.db");
+        Path backup = SqliteBackups.backup(db, dir.resolve("good.bak")).file();
+        byte[] bytes = Files.readAllBytes(backup);
+        for (int i = 4096; i < bytes.length; i += 97) {
+            bytes[i] ^= 0x5a; // damage every page after the header
+        }
+        Path corrupt = Files.write(dir.resolve("corrupt.bak"), bytes);
+        byte[] before = Files.readAllBytes(db);
+        assertThatThrownBy(() -> SqliteBackups.restore(corrupt, db)).isInstanceOf(SqliteBackups.Failed.class)
+                .hasMessageContaining("integrity check").hasMessageContaining("nothing restored");
+        assertThat(Files.readAllBytes(db)).isEqualTo(before);
+        try (Stream<Path> files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.contains("pre-restore"));
+        }
+    }
+
+    @Test
+    void pendingMigrationsAreAppliedAfterABackupOfTheOldSchema() throws Exception {
+        Path db = dir.resolve("old.db");
+        try (OpsDatabase ops = OpsDatabase.open(SampleData.sqliteFile(dir, "old.db"), true, true)) {
+            Flyway.configure().configuration(ops.flyway().getConfiguration()).target("2").load().migrate();
+            Migrations.Outcome outcome = Migrations.apply(ops.flyway(),
+                    new Migrations.BackupPolicy(db, null, 5), line -> {
+                    });
+            assertThat(outcome.schemaVersion()).isEqualTo("3");
+            assertThat(outcome.backup()).exists();
+            assertThat(SqliteBackups.schemaVersion(outcome.backup())).isEqualTo("2");
+            assertThat(Migrations.apply(ops.flyway(), new Migrations.BackupPolicy(db, null, 5), l -> {
+            }).backup()).as("nothing pending, no backup").isNull();
+        }
+    }
+
+    @Test
+    void failedMigrationLeavesTheDatabaseAsItWasAndNamesTheBackup() throws Exception {
+        Path db = dir.resolve("fail.db");
+        try (OpsDatabase ops = OpsDatabase.open(SampleData.sqliteFile(dir, "fail.db"), true, true)) {
+            Flyway.configure().configuration(ops.flyway().getConfiguration()).target("2").load().migrate();
+            Flyway withBroken = Flyway.configure().configuration(ops.flyway().getConfiguration())
+                    .locations("classpath:db/migration/sqlite", "classpath:db/broken-migration").load();
+            assertThatThrownBy(() -> Migrations.apply(withBroken, new Migrations.BackupPolicy(db, null, 5), l -> {
+            })).isInstanceOf(Migrations.Failed.class).hasMessageContaining("left as it was")
+                    .hasMessageMatching("(?s).*backup .*fail\\.db\\.\\d{8}T\\d{9}Z\\.bak.*");
+            assertThat(Migrations.currentVersion(ops.flyway())).isEqualTo("2");
+            try (Statement st = ops.connection().createStatement();
+                    ResultSet rs = st.executeQuery("SELECT count(*) FROM pragma_table_info('conversations') "
+                            + "WHERE name = 'metadata'")) {
+                rs.next();
+                assertThat(rs.getInt(1)).as("V3 rolled back with the failing V4").isZero();
+            }
+        }
+    }
+
+    private static long count(Path db, String sql) throws Exception {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+}
