@@ -153,7 +153,7 @@ public class DatabaseStartup {
 
     void onStop(@Observes ShutdownEvent event) {
         if (backend.isSqlite()) {
-            writer.stop(Duration.ofSeconds(10));
+            writer.stop();
             if (lock != null) {
                 try {
                     lock.close();
