@@ -24,7 +24,6 @@ import org.jboss.logging.Logger;
 import dev.parley.store.sqlite.SqliteWriter;
 import io.quarkus.flyway.FlywayDataSource;
 import io.quarkus.runtime.Quarkus;
-import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 
 /**
@@ -151,7 +150,8 @@ public class DatabaseStartup {
                 + (firstLine.contains(reason) ? "" : " (" + reason + ")"));
     }
 
-    void onStop(@Observes ShutdownEvent event) {
+    /** The last step of {@link GracefulShutdown}: the SQLite writer commits what is queued, then the lock is released. */
+    void closeDatabase() {
         if (backend.isSqlite()) {
             writer.stop();
             if (lock != null) {
