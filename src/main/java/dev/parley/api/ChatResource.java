@@ -100,8 +100,17 @@ public class ChatResource {
     }
 
     private static ErrorData error(TurnEvent.Failed f) {
-        return new ErrorData(Problem.TYPE_PREFIX + f.kind(), f.status() == 502 ? "Model provider failed"
-                : "Reply not stored", f.status(), f.detail(), f.assistant() == null ? null : f.assistant().id(),
+        return new ErrorData(Problem.TYPE_PREFIX + f.kind(), title(f), f.status(), f.detail(),
+                f.assistant() == null ? null : f.assistant().id(),
                 f.assistant() == null ? null : f.assistant().finishReason());
+    }
+
+    /** The problem title of a turn that broke off. */
+    static String title(TurnEvent.Failed f) {
+        return switch (f.kind()) {
+            case "upstream-error" -> "Model provider failed";
+            case "shutting-down" -> "Service shutting down";
+            default -> "Reply not stored";
+        };
     }
 }

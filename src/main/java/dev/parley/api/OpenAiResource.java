@@ -108,7 +108,7 @@ public class OpenAiResource {
         String body(OpenAiResource r) {
             if (!ok()) {
                 TurnEvent.Failed f = failure();
-                return SseFrames.json(r.mapper, new Problem(Problem.TYPE_PREFIX + f.kind(), "Model provider failed",
+                return SseFrames.json(r.mapper, new Problem(Problem.TYPE_PREFIX + f.kind(), ChatResource.title(f),
                         f.status(), f.detail(), "/v1/chat/completions", null));
             }
             Message m = ((TurnEvent.Ended) last()).assistant();

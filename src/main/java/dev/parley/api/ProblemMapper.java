@@ -16,6 +16,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 
 import dev.parley.auth.Forbidden;
 import dev.parley.auth.Unauthenticated;
+import dev.parley.chat.ShuttingDownException;
 import dev.parley.provider.ProviderException;
 import dev.parley.provider.UnknownModelException;
 import dev.parley.store.NoSuchConversationException;
@@ -63,6 +64,12 @@ public class ProblemMapper {
     public Response overloaded(StoreOverloadedException e, HttpServerRequest request) {
         return Response.fromResponse(respond(503, "overloaded", "Service overloaded", e.getMessage(), request, null))
                 .header(HttpHeaders.RETRY_AFTER, e.retryAfterSeconds()).build();
+    }
+
+    @ServerExceptionMapper
+    public Response shuttingDown(ShuttingDownException e, HttpServerRequest request) {
+        return Response.fromResponse(respond(503, "shutting-down", "Service shutting down", e.getMessage(), request,
+                null)).header(HttpHeaders.RETRY_AFTER, 1).build();
     }
 
     @ServerExceptionMapper

@@ -77,12 +77,23 @@ public class Tenants {
             LOG.warn("PARLEY_BOOTSTRAP_API_KEY is shorter than 16 characters; ignoring it");
             return;
         }
-        boolean exists = store.findActiveKey(ApiKeys.hash(plaintext)).await().atMost(Duration.ofSeconds(30))
-                .isPresent();
-        if (!exists) {
+        if (bootstrapKeyExists(plaintext)) {
+            return;
+        }
+        try {
             NewTenant created = createTenant(bootstrapTenant, true, plaintext).await().atMost(Duration.ofSeconds(30));
             LOG.infof("Created tenant '%s' (%s) with the admin key from PARLEY_BOOTSTRAP_API_KEY (%s...)",
                     bootstrapTenant, created.tenant().id(), created.key().prefix());
+        } catch (RuntimeException e) {
+            // Replicas starting together on an empty database race here; the key's unique hash lets one win.
+            if (!bootstrapKeyExists(plaintext)) {
+                throw e;
+            }
+            LOG.info("The admin key from PARLEY_BOOTSTRAP_API_KEY was created meanwhile by another Parley process");
         }
+    }
+
+    private boolean bootstrapKeyExists(String plaintext) {
+        return store.findActiveKey(ApiKeys.hash(plaintext)).await().atMost(Duration.ofSeconds(30)).isPresent();
     }
 }

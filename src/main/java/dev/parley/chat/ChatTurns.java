@@ -27,12 +27,14 @@ import dev.parley.store.Timestamps;
 import dev.parley.store.UuidV7;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.subscription.Cancellable;
 
 /**
  * One exchange with a model: (a) a short write stores the user message, (b) the reply streams from the provider to
  * the client while it accumulates in memory, holding no database connection, (c) a short write stores the assistant
  * message with its token counts and finish reason. A provider failure or a client that goes away still stores what
- * was produced, marked {@code provider_error} or {@code client_disconnected}.
+ * was produced, marked {@code provider_error} or {@code client_disconnected}; so does a turn that a shutdown cuts
+ * ({@code shutdown}, see {@link InFlightTurns}).
  */
 @ApplicationScoped
 public class ChatTurns {
@@ -41,6 +43,7 @@ public class ChatTurns {
 
     public static final String CLIENT_DISCONNECTED = "client_disconnected";
     public static final String PROVIDER_ERROR = "provider_error";
+    public static final String SHUTDOWN = "shutdown";
 
     @Inject
     ConversationStore conversations;
@@ -50,6 +53,9 @@ public class ChatTurns {
 
     @Inject
     Providers providers;
+
+    @Inject
+    InFlightTurns inFlight;
 
     @ConfigProperty(name = "parley.chat.history-max-messages", defaultValue = "50")
     int historyMaxMessages;
@@ -62,7 +68,7 @@ public class ChatTurns {
      * {@code PARLEY_CHAT_HISTORY_MAX_MESSAGES} and {@code PARLEY_CHAT_HISTORY_MAX_TOKENS}) plus the new message.
      */
     public Uni<Turn> continueConversation(Caller caller, UUID conversationId, String content, String model) {
-        return conversations.find(caller.tenantId(), conversationId).chain(found -> {
+        return admitted(conversations.find(caller.tenantId(), conversationId).chain(found -> {
             Conversation conversation = found.orElseThrow(() -> new NoSuchConversationException(conversationId));
             String chosen = model == null || model.isBlank() ? conversation.model() : model.trim();
             providers.checkServed(chosen);
@@ -71,7 +77,7 @@ public class ChatTurns {
                 List<PromptMessage> prompt = capped(history, content);
                 return messages.append(user).replaceWith(new Turn(caller, conversationId, user.id(), chosen, prompt));
             });
-        });
+        }));
     }
 
     /**
@@ -94,7 +100,7 @@ public class ChatTurns {
             conversation = conversations.create(created).replaceWith(created.id());
             toStore = prompt;
         }
-        return conversation.chain(id -> {
+        return admitted(conversation.chain(id -> {
             Uni<Void> stored = Uni.createFrom().voidItem();
             UUID lastId = null;
             for (PromptMessage m : toStore) {
@@ -104,6 +110,19 @@ public class ChatTurns {
             }
             UUID userMessageId = lastId;
             return stored.replaceWith(() -> new Turn(caller, id, userMessageId, model, prompt));
+        }));
+    }
+
+    /**
+     * Counts the turn as in flight from before its user message is stored until its reply is stored, so that a
+     * shutdown waits for it; once a shutdown has begun, the turn is refused before anything is stored.
+     */
+    private Uni<Turn> admitted(Uni<Turn> start) {
+        return Uni.createFrom().deferred(() -> {
+            InFlightTurns.Admission admission = inFlight.admit();
+            return start.onItem().invoke(turn -> turn.admission = admission)
+                    .onFailure().invoke(e -> admission.end())
+                    .onCancellation().invoke(admission::end);
         });
     }
 
@@ -145,6 +164,7 @@ public class ChatTurns {
         private final UUID assistantMessageId = UuidV7.next();
         private final String model;
         private final List<PromptMessage> prompt;
+        private InFlightTurns.Admission admission;
 
         private Turn(Caller caller, UUID conversationId, UUID userMessageId, String model,
                 List<PromptMessage> prompt) {
@@ -182,8 +202,9 @@ public class ChatTurns {
             int[] usage = { -1, -1 };
             String[] finish = { null };
             AtomicBoolean stored = new AtomicBoolean();
+            AtomicBoolean cut = new AtomicBoolean();
 
-            Multi<TurnEvent> deltas = providers.stream(new ProviderRequest(model, prompt))
+            Multi<TurnEvent> deltas = cuttable(providers.stream(new ProviderRequest(model, prompt)), cut)
                     .onItem().invoke(chunk -> {
                         if (chunk instanceof ProviderChunk.Text t) {
                             text.append(t.text());
@@ -197,23 +218,71 @@ public class ChatTurns {
                     .filter(chunk -> chunk instanceof ProviderChunk.Text)
                     .map(chunk -> new TurnEvent.Delta(((ProviderChunk.Text) chunk).text()));
 
-            Multi<TurnEvent> end = Multi.createFrom().deferred(() -> store(stored, text, usage,
-                    finish[0] == null ? "stop" : finish[0]).map(m -> (TurnEvent) new TurnEvent.Ended(m)).toMulti());
+            Multi<TurnEvent> end = Multi.createFrom().deferred(() -> (cut.get() ? cutShort(stored, text, usage)
+                    : store(stored, text, usage, finish[0] == null ? "stop" : finish[0])
+                            .map(m -> (TurnEvent) new TurnEvent.Ended(m))).toMulti());
 
             return Multi.createBy().concatenating().streams(
                     Multi.createFrom().item(new TurnEvent.Started(conversationId, userMessageId, assistantMessageId,
                             model)),
                     deltas, end)
                     .onFailure().recoverWithMulti(e -> failed(stored, text, usage, e).toMulti())
-                    .onCancellation().invoke(() -> {
-                        if (!stored.get()) {
-                            store(stored, text, usage, CLIENT_DISCONNECTED).subscribe().with(
-                                    m -> LOG.infof("Conversation %s: client went away, stored %d characters of the "
-                                            + "reply", conversationId, text.length()),
-                                    e -> LOG.errorf("Conversation %s: could not store the partial reply: %s",
-                                            conversationId, e.getMessage()));
+                    .onTermination().invoke((failure, cancelled) -> {
+                        if (!cancelled || stored.get()) {
+                            admission.end(); // the reply is stored (or storing it failed and was reported)
+                            return;
                         }
+                        store(stored, text, usage, CLIENT_DISCONNECTED).subscribe().with(
+                                m -> {
+                                    LOG.infof("Conversation %s: client went away, stored %d characters of the "
+                                            + "reply", conversationId, text.length());
+                                    admission.end();
+                                },
+                                e -> {
+                                    LOG.errorf("Conversation %s: could not store the partial reply: %s",
+                                            conversationId, e.getMessage());
+                                    admission.end();
+                                });
                     });
+        }
+
+        /**
+         * The provider's stream, which a shutdown may end early (see {@link InFlightTurns#drain}): then the provider
+         * request is cancelled, the stream completes and {@code cut} is set.
+         */
+        private Multi<ProviderChunk> cuttable(Multi<ProviderChunk> chunks, AtomicBoolean cut) {
+            return Multi.createFrom().emitter(emitter -> {
+                AtomicBoolean over = new AtomicBoolean();
+                Cancellable upstream = chunks.subscribe().with(emitter::emit,
+                        e -> {
+                            if (over.compareAndSet(false, true)) {
+                                emitter.fail(e);
+                            }
+                        },
+                        () -> {
+                            if (over.compareAndSet(false, true)) {
+                                emitter.complete();
+                            }
+                        });
+                emitter.onTermination(upstream::cancel);
+                admission.onCut(() -> {
+                    if (over.compareAndSet(false, true)) {
+                        cut.set(true);
+                        upstream.cancel();
+                        emitter.complete();
+                    }
+                });
+            });
+        }
+
+        /** A shutdown cut the stream: store what was produced and tell the client that the reply broke off. */
+        private Uni<TurnEvent> cutShort(AtomicBoolean stored, StringBuilder text, int[] usage) {
+            return store(stored, text, usage, SHUTDOWN).map(m -> {
+                LOG.infof("Conversation %s: shutdown cut the reply, stored %d characters of it", conversationId,
+                        text.length());
+                return (TurnEvent) new TurnEvent.Failed(m, 503, "shutting-down",
+                        "the server is shutting down; the reply was cut short and stored as far as it got");
+            });
         }
 
         private Uni<TurnEvent> failed(AtomicBoolean stored, StringBuilder text, int[] usage, Throwable e) {

@@ -24,7 +24,6 @@ import dev.parley.ops.data.Migrations;
 import dev.parley.store.sqlite.SqliteWriter;
 import io.quarkus.flyway.FlywayDataSource;
 import io.quarkus.runtime.Quarkus;
-import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 
 /**
@@ -153,9 +152,10 @@ public class DatabaseStartup {
                 + (firstLine.contains(reason) ? "" : " (" + reason + ")"));
     }
 
-    void onStop(@Observes ShutdownEvent event) {
+    /** The last step of {@link GracefulShutdown}: the SQLite writer commits what is queued, then the lock is released. */
+    void closeDatabase() {
         if (backend.isSqlite()) {
-            writer.stop(Duration.ofSeconds(10));
+            writer.stop();
             if (lock != null) {
                 try {
                     lock.close();

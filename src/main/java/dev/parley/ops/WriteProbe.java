@@ -17,7 +17,6 @@ import org.jboss.logging.Logger;
 import dev.parley.store.Heartbeats;
 import dev.parley.store.Timestamps;
 import dev.parley.store.sqlite.SqliteWriter;
-import io.quarkus.runtime.ShutdownEvent;
 
 /**
  * Proves, every {@code parley.health.write-probe-interval}, that a write still commits, by updating this process's
@@ -118,7 +117,8 @@ public class WriteProbe {
         return "no write committed for " + seconds + " s" + (lastError == null ? "" : ": " + lastError);
     }
 
-    void onStop(@Observes ShutdownEvent event) {
+    /** A step of {@link GracefulShutdown}: no more probe writes once the database is about to close. */
+    void stop() {
         if (timer != null) {
             timer.shutdownNow();
         }

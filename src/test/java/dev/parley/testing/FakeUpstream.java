@@ -87,6 +87,17 @@ public final class FakeUpstream {
         return all;
     }
 
+    /**
+     * Starts both fakes (once per JVM) and returns the environment that points a packaged Parley process
+     * ({@link ParleyProcess}) at them: {@code PARLEY_UPSTREAM_1_URL} and so on.
+     */
+    public static Map<String, String> processEnvironment() {
+        Map<String, String> env = new java.util.HashMap<>();
+        new Resource().start().forEach((key, value) -> env.put(key.toUpperCase().replace('.', '_').replace('-', '_'),
+                value));
+        return env;
+    }
+
     private synchronized void start() throws Exception {
         if (port != 0) {
             return;

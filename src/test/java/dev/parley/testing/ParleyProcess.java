@@ -38,6 +38,7 @@ public final class ParleyProcess implements AutoCloseable {
                 .redirectOutput(log.toFile());
         pb.environment().remove("DATABASE_URL");
         pb.environment().put("PORT", String.valueOf(port));
+        pb.environment().put("PARLEY_SHUTDOWN_DRAIN_DELAY", "0s"); // no load balancer to wait for
         pb.environment().putAll(env);
         return new ParleyProcess(pb.start(), log, port);
     }
@@ -77,6 +78,11 @@ public final class ParleyProcess implements AutoCloseable {
     public void kill() throws InterruptedException {
         process.destroyForcibly();
         process.waitFor(20, TimeUnit.SECONDS);
+    }
+
+    /** SIGTERM, as Kubernetes or systemd stop a service; returns at once (see {@link #exitCode}). */
+    public void terminate() {
+        process.destroy();
     }
 
     public boolean isAlive() {

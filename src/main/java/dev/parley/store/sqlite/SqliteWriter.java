@@ -85,6 +85,8 @@ public class SqliteWriter {
     private BlockingQueue<Job<?>> queue;
     private Thread thread;
     private volatile boolean running;
+    /** Set once the writer thread has taken its last job; a job queued after that is failed, never left waiting. */
+    private volatile boolean finished;
     private final AtomicLong lastCommitNanos = new AtomicLong(System.nanoTime());
     private final AtomicLong commits = new AtomicLong();
     private final AtomicLong operations = new AtomicLong();
@@ -135,9 +137,13 @@ public class SqliteWriter {
                 emitter.fail(new StoreOverloadedException("SQLite writer is not running", 5));
                 return;
             }
-            if (!queue.offer(new Job<>(label, work, emitter, CallerContext.capture()))) {
+            Job<T> job = new Job<>(label, work, emitter, CallerContext.capture());
+            if (!queue.offer(job)) {
                 emitter.fail(new StoreOverloadedException("SQLite write queue is full (" + queueCapacity
                         + " operations waiting)", 1));
+            } else if (finished && queue.remove(job)) {
+                // lost the race with stop(): the writer thread has already left
+                emitter.fail(new StoreOverloadedException("SQLite writer is not running", 5));
             }
         });
     }
@@ -225,6 +231,12 @@ public class SqliteWriter {
             } finally {
                 batch.clear();
             }
+        }
+        finished = true;
+        List<Job<?>> late = new ArrayList<>();
+        queue.drainTo(late);
+        for (Job<?> job : late) {
+            job.caller().fail(job.emitter(), new StoreOverloadedException("SQLite writer is not running", 5));
         }
         if (connection != null && writtenSinceTruncate) {
             checkpoint(connection, "TRUNCATE"); // leave a compact database behind on shutdown
@@ -408,8 +420,12 @@ public class SqliteWriter {
         }
     }
 
-    /** Stops taking work, commits what is queued, checkpoints, and closes the connection. */
-    public void stop(Duration timeout) {
+    /**
+     * Stops taking work, commits everything already queued, checkpoints (TRUNCATE) and closes the connection. Waits
+     * as long as the writer makes progress, however long the queue; gives up only when no write has finished for
+     * {@code parley.sqlite.writer.lock-timeout}, and then says how many writes are lost.
+     */
+    public void stop() {
         Thread t;
         synchronized (this) {
             if (!running) {
@@ -418,11 +434,34 @@ public class SqliteWriter {
             running = false;
             t = thread;
         }
+        long start = System.nanoTime();
+        long committedBefore = operations.get();
+        int queued = queueDepth();
+        LOG.infof("SQLite writer stopping: committing %d queued writes", queued);
+        long lastProgress = start;
+        long lastSeen = committedBefore;
+        int lastDepth = queued;
         try {
-            t.join(timeout.toMillis());
+            while (t.isAlive()) {
+                t.join(200);
+                long now = System.nanoTime();
+                if (operations.get() != lastSeen || queueDepth() != lastDepth) {
+                    lastSeen = operations.get();
+                    lastDepth = queueDepth();
+                    lastProgress = now;
+                } else if (now - lastProgress > lockTimeout.toNanos()) {
+                    LOG.errorf("SQLite writer made no progress for %d s while stopping; giving up with %d writes "
+                            + "still queued (not committed)", lockTimeout.toSeconds(), queueDepth());
+                    return;
+                }
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            LOG.errorf("Interrupted while the SQLite writer was stopping; %d writes still queued", queueDepth());
+            return;
         }
-        LOG.info("SQLite writer stopped");
+        LOG.infof("SQLite writer stopped in %d ms: queue drained (%d writes committed while stopping), WAL "
+                + "checkpointed, connection closed", Duration.ofNanos(System.nanoTime() - start).toMillis(),
+                operations.get() - committedBefore);
     }
 }
