@@ -10,6 +10,7 @@ import java.util.function.Consumer;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
 import org.flywaydb.core.api.MigrationInfo;
+import org.flywaydb.core.api.output.MigrateResult;
 
 /**
  * Applies pending migrations the one way Parley does it, at start-up and from {@code parley migrate}: all pending
@@ -73,14 +74,21 @@ public final class Migrations {
                 log.accept("Deleted old backup " + old + " (keeping the newest " + sqliteBackup.keep() + ")");
             }
         }
-        log.accept("Applying migrations " + pending.stream().map(p -> p.version()).toList());
+        MigrateResult result;
         try {
-            flyway.migrate();
+            result = flyway.migrate();
         } catch (FlywayException e) {
             String first = String.valueOf(e.getMessage()).lines().filter(l -> !l.isBlank()).findFirst().orElse("");
             throw new Failed(first + (backup == null ? "" : "; the database was left as it was, backup " + backup),
                     e);
         }
-        return new Outcome(pending, currentVersion(flyway), backup);
+        // Replicas starting together all see the same pending list; Flyway's lock lets one apply it, and the others
+        // find nothing left to do. Report what this process applied.
+        List<Pending> applied = result.migrations.stream()
+                .map(m -> new Pending(m.version, m.description, m.filepath)).toList();
+        log.accept(applied.isEmpty() ? "Migrations " + pending.stream().map(Pending::version).toList()
+                + " were applied by another process" : "Applied migrations " + applied.stream()
+                        .map(Pending::version).toList());
+        return new Outcome(applied, currentVersion(flyway), backup);
     }
 }
