@@ -110,6 +110,9 @@ class OperationsCommandsIT {
         }
 
         String pg = TestPostgres.newDatabase();
+        Run dryRun = parley(Map.of(), "migrate", "--dry-run", "--database-url", pg);
+        assertThat(dryRun.exit()).as(dryRun.output()).isZero();
+        assertThat(dryRun.output()).contains("schema version none, 3 pending migration(s)").contains("V3 ");
         Run copy = parley(Map.of(), "copy-data", "--from", "sqlite:" + dir.resolve("edge.db"), "--to", pg,
                 "--progress", "lines", "--batch-size", "2");
         assertThat(copy.exit()).as(copy.output()).isZero();
@@ -119,6 +122,18 @@ class OperationsCommandsIT {
         Run again = parley(Map.of(), "copy-data", "--from", "sqlite:" + dir.resolve("edge.db"), "--to", pg);
         assertThat(again.exit()).isEqualTo(2);
         assertThat(again.output()).contains("already holds data").contains("--resume");
+
+        try (var c = TestPostgres.connect(pg); var st = c.createStatement()) {
+            st.executeUpdate("UPDATE messages SET content = 'tampered' WHERE role = 'user'");
+        }
+        Run tampered = parley(Map.of(), "copy-data", "--from", "sqlite:" + dir.resolve("edge.db"), "--to", pg,
+                "--resume", "--progress", "none");
+        assertThat(tampered.exit()).as(tampered.output()).isEqualTo(5);
+        assertThat(tampered.output()).containsPattern("messages\\s+MISMATCH").contains("1 rows differ")
+                .contains("verification failed");
+        try (var c = TestPostgres.connect(pg); var st = c.createStatement()) {
+            st.executeUpdate("UPDATE messages SET content = 'hello' WHERE role = 'user'");
+        }
 
         try (ParleyProcess server = ParleyProcess.start(dir, Map.of("DATABASE_URL", pg))) {
             server.awaitOk("/q/health/ready", START);
