@@ -375,44 +375,106 @@ public final class CopyData {
                 y.toString().getBytes(StandardCharsets.UTF_8));
     }
 
-    /** A key-ordered scan of one table, as logical values. */
+    /**
+     * A key-ordered scan of one table, as logical values, read ahead by a thread of its own so that verification
+     * reads both databases at the same time.
+     */
     private static final class Rows implements AutoCloseable {
-        private final OpsDatabase db;
-        private final Table table;
-        private final Statement statement;
-        private final ResultSet rs;
+        private static final List<Object[]> END = new ArrayList<>();
+
+        private final BlockingQueue<List<Object[]>> ahead = new ArrayBlockingQueue<>(4);
+        private final Thread reader;
+        private final AtomicReference<Exception> failure = new AtomicReference<>();
+        private final String where;
+        private List<Object[]> current = List.of();
+        private int position;
+        private boolean done;
         Object[] row;
 
-        Rows(OpsDatabase db, Table table) throws SQLException {
-            this.db = db;
-            this.table = table;
-            if (db.connection().getAutoCommit() && !db.isSqlite()) {
-                db.connection().setAutoCommit(false); // PostgreSQL streams with a cursor only inside a transaction
+        Rows(OpsDatabase db, Table table) {
+            where = table.name() + " in " + db.describe();
+            reader = new Thread(() -> {
+                try {
+                    scan(db, table);
+                } catch (InterruptedException e) {
+                    return; // the comparison stopped early
+                } catch (Exception e) {
+                    failure.set(e);
+                }
+                try {
+                    ahead.put(END);
+                } catch (InterruptedException ignored) {
+                    // the comparison stopped early
+                }
+            }, "parley-verify-reader");
+            reader.setDaemon(true);
+            reader.start();
+        }
+
+        private void scan(OpsDatabase db, Table table) throws SQLException, InterruptedException {
+            Connection c = db.connection();
+            if (c.getAutoCommit() && !db.isSqlite()) {
+                c.setAutoCommit(false); // PostgreSQL streams with a cursor only inside a transaction
             }
-            statement = db.connection().createStatement();
-            statement.setFetchSize(2000);
-            rs = statement.executeQuery("SELECT " + table.columnList() + " FROM " + table.name() + " ORDER BY "
-                    + db.ordered(table));
+            int width = table.columns().size();
+            try (Statement statement = c.createStatement()) {
+                statement.setFetchSize(2000);
+                try (ResultSet rs = statement.executeQuery("SELECT " + table.columnList() + " FROM " + table.name()
+                        + " ORDER BY " + db.ordered(table))) {
+                    List<Object[]> batch = new ArrayList<>(1000);
+                    while (rs.next()) {
+                        Object[] r = new Object[width];
+                        for (int i = 0; i < width; i++) {
+                            r[i] = db.read(rs, i + 1, table.columns().get(i).type());
+                        }
+                        batch.add(r);
+                        if (batch.size() == 1000) {
+                            ahead.put(batch);
+                            batch = new ArrayList<>(1000);
+                        }
+                    }
+                    if (!batch.isEmpty()) {
+                        ahead.put(batch);
+                    }
+                }
+            } finally {
+                if (!c.getAutoCommit()) {
+                    c.commit();
+                }
+            }
         }
 
         boolean next() throws SQLException {
-            if (!rs.next()) {
+            while (!done && position >= current.size()) {
+                try {
+                    current = ahead.take();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new SQLException("interrupted while reading " + where, e);
+                }
+                position = 0;
+                if (current == END) {
+                    done = true;
+                    Exception failed = failure.get();
+                    if (failed != null) {
+                        throw new SQLException("reading " + where + " failed: " + OpsDatabase.oneLine(failed), failed);
+                    }
+                }
+            }
+            if (done) {
                 return false;
             }
-            int width = table.columns().size();
-            row = new Object[width];
-            for (int i = 0; i < width; i++) {
-                row[i] = db.read(rs, i + 1, table.columns().get(i).type());
-            }
+            row = current.get(position++);
             return true;
         }
 
         @Override
-        public void close() throws SQLException {
-            rs.close();
-            statement.close();
-            if (!db.connection().getAutoCommit()) {
-                db.connection().commit();
+        public void close() {
+            reader.interrupt();
+            try {
+                reader.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         }
     }
