@@ -126,90 +126,19 @@ public final class CopyData {
         Object after = options.resume() ? to.maxKey(t) : null;
         long already = options.resume() ? to.count(t) : 0;
         listener.tableStarted(t, from.count(t), already);
-        String sql = "SELECT " + t.columnList() + " FROM " + t.name()
-                + (after == null ? "" : " WHERE " + from.ordered(t) + " > ?") + " ORDER BY " + from.ordered(t);
-        // Reading the source and writing the target overlap: a reader thread fills the next batch while this
-        // thread writes and commits the previous one, in order, so the target still only ever holds a prefix.
-        BlockingQueue<List<Object[]>> batches = new ArrayBlockingQueue<>(2);
-        AtomicReference<Exception> readFailure = new AtomicReference<>();
-        Thread reader = new Thread(() -> {
-            try {
-                readBatches(from, t, sql, after, options.batchSize(), batches);
-            } catch (InterruptedException e) {
-                return; // the writer gave up
-            } catch (Exception e) {
-                readFailure.set(e);
-            }
-            try {
-                batches.put(END);
-            } catch (InterruptedException ignored) {
-                // the writer gave up
-            }
-        }, "parley-copy-reader");
-        reader.setDaemon(true);
-        reader.start();
+        // Rows reads ahead on a thread of its own: the next batch is read while this one is written and committed,
+        // in order, so the target still only ever holds a key-ordered prefix.
         long copied = 0;
-        try {
-            while (true) {
-                List<Object[]> batch = batches.take();
-                if (batch == END) {
-                    break;
-                }
+        try (Rows rows = new Rows(from, t, after, options.batchSize(), false)) {
+            for (List<Object[]> batch = rows.nextBatch(); batch != null; batch = rows.nextBatch()) {
                 write(to, t, batch);
                 to.connection().commit();
                 copied += batch.size();
                 listener.batchCommitted(t, batch.size());
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new SQLException("copy interrupted", e);
-        } finally {
-            reader.interrupt();
-            try {
-                reader.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        Exception failed = readFailure.get();
-        if (failed instanceof SQLException sql2) {
-            throw sql2;
-        } else if (failed != null) {
-            throw new SQLException("reading " + t.name() + " from " + from.describe() + " failed: "
-                    + OpsDatabase.oneLine(failed), failed);
         }
         listener.tableFinished(t);
         return copied;
-    }
-
-    private static final List<Object[]> END = new ArrayList<>();
-
-    private static void readBatches(OpsDatabase from, Table t, String sql, Object after, int batchSize,
-            BlockingQueue<List<Object[]>> batches) throws SQLException, InterruptedException {
-        int width = t.columns().size();
-        try (PreparedStatement ps = from.connection().prepareStatement(sql)) {
-            ps.setFetchSize(Math.max(batchSize, 100));
-            if (after != null) {
-                from.bind(ps, 1, t.keyType(), after);
-            }
-            try (ResultSet rs = ps.executeQuery()) {
-                List<Object[]> batch = new ArrayList<>(batchSize);
-                while (rs.next()) {
-                    Object[] row = new Object[width];
-                    for (int i = 0; i < width; i++) {
-                        row[i] = from.read(rs, i + 1, t.columns().get(i).type());
-                    }
-                    batch.add(row);
-                    if (batch.size() >= batchSize) {
-                        batches.put(batch);
-                        batch = new ArrayList<>(batchSize);
-                    }
-                }
-                if (!batch.isEmpty()) {
-                    batches.put(batch);
-                }
-            }
-        }
     }
 
     private static void write(OpsDatabase to, Table t, List<Object[]> rows) throws SQLException {
@@ -329,7 +258,7 @@ public final class CopyData {
         long differing = 0;
         String first = null;
         int key = t.keyIndex();
-        try (Rows ra = new Rows(a, t); Rows rb = new Rows(b, t)) {
+        try (Rows ra = new Rows(a, t, null, 1000, true); Rows rb = new Rows(b, t, null, 1000, true)) {
             boolean hasA = ra.next();
             boolean hasB = rb.next();
             while (hasA || hasB) {
@@ -376,13 +305,15 @@ public final class CopyData {
     }
 
     /**
-     * A key-ordered scan of one table, as logical values, read ahead by a thread of its own so that verification
-     * reads both databases at the same time.
+     * A key-ordered scan of one table (after a key, if given), as logical values in batches, read ahead by a thread
+     * of its own: the copy reads the source while it writes the target, and verification reads both databases at
+     * once. With {@code ownTransaction} the scan runs in a transaction of its own; without, it reads inside the
+     * caller's (the copy's snapshot).
      */
     private static final class Rows implements AutoCloseable {
         private static final List<Object[]> END = new ArrayList<>();
 
-        private final BlockingQueue<List<Object[]>> ahead = new ArrayBlockingQueue<>(4);
+        private final BlockingQueue<List<Object[]>> ahead = new ArrayBlockingQueue<>(2);
         private final Thread reader;
         private final AtomicReference<Exception> failure = new AtomicReference<>();
         private final String where;
@@ -391,46 +322,51 @@ public final class CopyData {
         private boolean done;
         Object[] row;
 
-        Rows(OpsDatabase db, Table table) {
+        Rows(OpsDatabase db, Table table, Object after, int batchSize, boolean ownTransaction) {
             where = table.name() + " in " + db.describe();
             reader = new Thread(() -> {
                 try {
-                    scan(db, table);
+                    scan(db, table, after, batchSize, ownTransaction);
                 } catch (InterruptedException e) {
-                    return; // the comparison stopped early
+                    return; // the consumer stopped early
                 } catch (Exception e) {
                     failure.set(e);
                 }
                 try {
                     ahead.put(END);
                 } catch (InterruptedException ignored) {
-                    // the comparison stopped early
+                    // the consumer stopped early
                 }
-            }, "parley-verify-reader");
+            }, "parley-scan-" + table.name());
             reader.setDaemon(true);
             reader.start();
         }
 
-        private void scan(OpsDatabase db, Table table) throws SQLException, InterruptedException {
+        private void scan(OpsDatabase db, Table table, Object after, int batchSize, boolean ownTransaction)
+                throws SQLException, InterruptedException {
             Connection c = db.connection();
-            if (c.getAutoCommit() && !db.isSqlite()) {
+            if (ownTransaction && c.getAutoCommit() && !db.isSqlite()) {
                 c.setAutoCommit(false); // PostgreSQL streams with a cursor only inside a transaction
             }
+            String sql = "SELECT " + table.columnList() + " FROM " + table.name()
+                    + (after == null ? "" : " WHERE " + db.ordered(table) + " > ?") + " ORDER BY " + db.ordered(table);
             int width = table.columns().size();
-            try (Statement statement = c.createStatement()) {
-                statement.setFetchSize(2000);
-                try (ResultSet rs = statement.executeQuery("SELECT " + table.columnList() + " FROM " + table.name()
-                        + " ORDER BY " + db.ordered(table))) {
-                    List<Object[]> batch = new ArrayList<>(1000);
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                ps.setFetchSize(Math.max(batchSize, 100));
+                if (after != null) {
+                    db.bind(ps, 1, table.keyType(), after);
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    List<Object[]> batch = new ArrayList<>(batchSize);
                     while (rs.next()) {
                         Object[] r = new Object[width];
                         for (int i = 0; i < width; i++) {
                             r[i] = db.read(rs, i + 1, table.columns().get(i).type());
                         }
                         batch.add(r);
-                        if (batch.size() == 1000) {
+                        if (batch.size() >= batchSize) {
                             ahead.put(batch);
-                            batch = new ArrayList<>(1000);
+                            batch = new ArrayList<>(batchSize);
                         }
                     }
                     if (!batch.isEmpty()) {
@@ -438,31 +374,45 @@ public final class CopyData {
                     }
                 }
             } finally {
-                if (!c.getAutoCommit()) {
+                if (ownTransaction && !c.getAutoCommit()) {
                     c.commit();
                 }
             }
         }
 
-        boolean next() throws SQLException {
-            while (!done && position >= current.size()) {
-                try {
-                    current = ahead.take();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new SQLException("interrupted while reading " + where, e);
-                }
-                position = 0;
-                if (current == END) {
-                    done = true;
-                    Exception failed = failure.get();
-                    if (failed != null) {
-                        throw new SQLException("reading " + where + " failed: " + OpsDatabase.oneLine(failed), failed);
-                    }
-                }
-            }
+        /** The next batch, or null at the end of the table. */
+        List<Object[]> nextBatch() throws SQLException {
             if (done) {
-                return false;
+                return null;
+            }
+            List<Object[]> batch;
+            try {
+                batch = ahead.take();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SQLException("interrupted while reading " + where, e);
+            }
+            if (batch == END) {
+                done = true;
+                Exception failed = failure.get();
+                if (failed instanceof SQLException sql) {
+                    throw sql;
+                } else if (failed != null) {
+                    throw new SQLException("reading " + where + " failed: " + OpsDatabase.oneLine(failed), failed);
+                }
+                return null;
+            }
+            return batch;
+        }
+
+        boolean next() throws SQLException {
+            while (position >= current.size()) {
+                List<Object[]> batch = nextBatch();
+                if (batch == null) {
+                    return false;
+                }
+                current = batch;
+                position = 0;
             }
             row = current.get(position++);
             return true;
