@@ -69,8 +69,9 @@ final class CopyDataCommand implements Command {
         Progress progress = new Progress(Progress.Mode.of(cl.get("progress", "auto")), err);
         try (OpsDatabase source = OpsDatabase.open(from, true, false);
                 OpsDatabase target = OpsDatabase.open(to, true, true)) {
-            String sourceVersion = Migrations.currentVersion(source.flyway());
-            if (!Migrations.pending(source.flyway()).isEmpty()) {
+            Migrations.Plan sourcePlan = Migrations.plan(source.flyway());
+            String sourceVersion = sourcePlan.currentVersion();
+            if (!sourcePlan.pending().isEmpty()) {
                 err.println("parley copy-data: the source schema is at version " + sourceVersion
                         + " and has pending migrations; run parley migrate --database-url <source> first");
                 return CommandLine.Exit.MIGRATION_FAILED;

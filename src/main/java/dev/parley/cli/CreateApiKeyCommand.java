@@ -80,7 +80,7 @@ final class CreateApiKeyCommand implements Command {
         }
         DatabaseUrl url = Command.database(cl, name());
         try (OpsDatabase db = OpsDatabase.open(url, false, false)) {
-            if (!Migrations.pending(db.flyway()).isEmpty()) {
+            if (!Migrations.plan(db.flyway()).pending().isEmpty()) {
                 err.println("parley create-api-key: the schema of " + db.describe()
                         + " is not migrated; start Parley once or run parley migrate");
                 return CommandLine.Exit.MIGRATION_FAILED;

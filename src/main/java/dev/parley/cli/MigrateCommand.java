@@ -61,8 +61,9 @@ final class MigrateCommand implements Command {
         }
         try (OpsDatabase db = OpsDatabase.open(url, !dryRun, !dryRun)) {
             var flyway = db.flyway();
-            List<Migrations.Pending> pending = Migrations.pending(flyway);
-            String current = Migrations.currentVersion(flyway);
+            Migrations.Plan plan = Migrations.plan(flyway);
+            List<Migrations.Pending> pending = plan.pending();
+            String current = plan.currentVersion();
             if (dryRun) {
                 if (pending.isEmpty()) {
                     out.println(db.describe() + ": schema is up to date at version " + current);
@@ -76,7 +77,7 @@ final class MigrateCommand implements Command {
             String dir = System.getenv("PARLEY_BACKUP_DIR");
             Migrations.BackupPolicy policy = url.isSqlite() ? new Migrations.BackupPolicy(url.sqlitePath(),
                     dir == null || dir.isBlank() ? null : Path.of(dir), Command.env("PARLEY_BACKUP_KEEP", 5)) : null;
-            Migrations.Outcome outcome = Migrations.apply(flyway, policy, err::println);
+            Migrations.Outcome outcome = Migrations.apply(flyway, plan, policy, err::println);
             out.println(outcome.applied().isEmpty()
                     ? db.describe() + ": schema is up to date at version " + outcome.schemaVersion()
                     : db.describe() + ": applied " + outcome.applied().size() + " migration(s), schema version "

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
-import java.util.List;
 import java.util.Optional;
 
 import jakarta.annotation.Priority;
@@ -109,17 +108,17 @@ public class DatabaseStartup {
                 ? flyways.select(FlywayDataSource.FlywayDataSourceLiteral.of("sqlitewriter")).get()
                 : flyways.select(FlywayDataSource.FlywayDataSourceLiteral.of("pgjdbc")).get();
         try {
-            List<Migrations.Pending> pending = Migrations.pending(flyway);
-            if (!pending.isEmpty() && !migrateOnStartup) {
+            Migrations.Plan plan = Migrations.plan(flyway);
+            if (!plan.pending().isEmpty() && !migrateOnStartup) {
                 throw new StartupFailure(StartupFailure.MIGRATION_FAILED, "Database schema needs migrations "
-                        + pending.stream().map(Migrations.Pending::version).toList()
+                        + plan.pending().stream().map(Migrations.Pending::version).toList()
                         + " and MIGRATE_ON_STARTUP=false; run the migrate command first");
             }
             Migrations.BackupPolicy policy = backend.isSqlite()
                     ? new Migrations.BackupPolicy(backend.sqlitePath(), backupDir.map(Path::of).orElse(null),
                             backupKeep)
                     : null;
-            schemaVersion = Migrations.apply(flyway, policy, LOG::info).schemaVersion();
+            schemaVersion = Migrations.apply(flyway, plan, policy, LOG::info).schemaVersion();
             migrated = true;
         } catch (StartupFailure e) {
             throw e;

@@ -10,6 +10,7 @@ import java.util.function.Consumer;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
 import org.flywaydb.core.api.MigrationInfo;
+import org.flywaydb.core.api.MigrationInfoService;
 import org.flywaydb.core.api.output.MigrateResult;
 
 /**
@@ -43,30 +44,42 @@ public final class Migrations {
     private Migrations() {
     }
 
-    public static List<Pending> pending(Flyway flyway) {
-        return Arrays.stream(flyway.info().pending())
-                .map(i -> new Pending(i.getVersion().getVersion(), i.getDescription(), i.getScript())).toList();
+    /** Where a database stands: its schema version ("none" for an empty one) and what is pending. */
+    public record Plan(String currentVersion, List<Pending> pending) {
+    }
+
+    /** Reads the database's migration history once. */
+    public static Plan plan(Flyway flyway) {
+        MigrationInfoService info = flyway.info();
+        return new Plan(version(info.current()), Arrays.stream(info.pending())
+                .map(i -> new Pending(i.getVersion().getVersion(), i.getDescription(), i.getScript())).toList());
     }
 
     public static String currentVersion(Flyway flyway) {
-        MigrationInfo current = flyway.info().current();
+        return version(flyway.info().current());
+    }
+
+    private static String version(MigrationInfo current) {
         return current == null || current.getVersion() == null ? "none" : current.getVersion().getVersion();
     }
 
-    /**
-     * Applies what is pending. {@code sqliteBackup} is null on PostgreSQL; on SQLite a database that already has a
-     * schema is backed up before anything changes.
-     */
     public static Outcome apply(Flyway configured, BackupPolicy sqliteBackup, Consumer<String> log) {
+        return apply(configured, plan(configured), sqliteBackup, log);
+    }
+
+    /**
+     * Applies what {@code plan} (read from the same database) found pending. {@code sqliteBackup} is null on
+     * PostgreSQL; on SQLite a database that already has a schema is backed up before anything changes.
+     */
+    public static Outcome apply(Flyway configured, Plan plan, BackupPolicy sqliteBackup, Consumer<String> log) {
+        List<Pending> pending = plan.pending();
+        if (pending.isEmpty()) {
+            return new Outcome(List.of(), plan.currentVersion(), null);
+        }
         Flyway flyway = Flyway.configure(configured.getConfiguration().getClassLoader())
                 .configuration(configured.getConfiguration()).group(true).load();
-        List<Pending> pending = pending(flyway);
-        if (pending.isEmpty()) {
-            return new Outcome(List.of(), currentVersion(flyway), null);
-        }
         Path backup = null;
-        if (sqliteBackup != null && Files.exists(sqliteBackup.database())
-                && !"none".equals(currentVersion(flyway))) {
+        if (sqliteBackup != null && Files.exists(sqliteBackup.database()) && !"none".equals(plan.currentVersion())) {
             backup = SqliteBackups.backup(sqliteBackup.database(),
                     SqliteBackups.defaultTarget(sqliteBackup.database(), sqliteBackup.dir(), Instant.now())).file();
             log.accept("Backed up " + sqliteBackup.database() + " to " + backup + " before applying migrations");

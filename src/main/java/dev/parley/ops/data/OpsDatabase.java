@@ -108,12 +108,11 @@ public final class OpsDatabase implements AutoCloseable {
         return url.describe();
     }
 
-    /** A Flyway instance for this database and dialect; pending migrations are applied in one transaction. */
+    /** A Flyway instance for this database and dialect (apply migrations with {@link Migrations#apply}). */
     public Flyway flyway() {
         return Flyway.configure(OpsDatabase.class.getClassLoader())
                 .dataSource(jdbcUrl(url), url.username(), url.password())
                 .locations(url.isSqlite() ? "classpath:db/migration/sqlite" : "classpath:db/migration/postgresql")
-                .group(true)
                 .load();
     }
 
