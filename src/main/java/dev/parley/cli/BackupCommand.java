@@ -64,20 +64,17 @@ final class BackupCommand implements Command {
     @Override
     public int run(CommandLine cl, PrintStream out, PrintStream err) throws Exception {
         DatabaseUrl url = Command.database(cl, name());
-        int keep = cl.intValue(name(), "keep", Command.env("PARLEY_BACKUP_KEEP", 5), 0);
-        String dir = System.getenv("PARLEY_BACKUP_DIR");
-        Path backupDir = dir == null || dir.isBlank() ? null : Path.of(dir);
         if (!url.isSqlite()) {
             return pgDump(url, cl.get("output"), out, err);
         }
-        Path target = cl.has("output") ? Path.of(cl.get("output")).toAbsolutePath()
-                : SqliteBackups.defaultTarget(url.sqlitePath(), backupDir, Instant.now());
+        SqliteBackups.Policy policy = Command.backupPolicy(url.sqlitePath(), cl, name());
+        Path target = cl.has("output") ? Path.of(cl.get("output")).toAbsolutePath() : policy.fileFor(Instant.now());
         SqliteBackups.Backup b = SqliteBackups.backup(url.sqlitePath(), target);
         out.printf("Backed up %s to %s (%,d bytes in %.1f s, integrity ok)%n", url.sqlitePath(), b.file(), b.bytes(),
                 b.took().toMillis() / 1000.0);
-        if (!cl.has("output") && keep > 0) {
-            for (Path old : SqliteBackups.prune(url.sqlitePath(), backupDir, keep)) {
-                err.println("Deleted old backup " + old + " (keeping the newest " + keep + ")");
+        if (!cl.has("output")) {
+            for (Path old : policy.prune()) {
+                err.println("Deleted old backup " + old + " (keeping the newest " + policy.keep() + ")");
             }
         }
         return CommandLine.Exit.OK;

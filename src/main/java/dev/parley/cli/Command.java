@@ -1,9 +1,11 @@
 package dev.parley.cli;
 
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.Set;
 
 import dev.parley.ops.DatabaseUrl;
+import dev.parley.ops.data.SqliteBackups;
 
 /** One subcommand of the {@code parley} executable. Output goes to {@code out}; progress and notes to {@code err}. */
 interface Command {
@@ -30,6 +32,16 @@ interface Command {
         } catch (DatabaseUrl.Invalid e) {
             throw CommandLine.Failure.usage(command + ": " + e.getMessage());
         }
+    }
+
+    /**
+     * The SQLite backup policy: {@code PARLEY_BACKUP_DIR} and {@code PARLEY_BACKUP_KEEP} as the server reads them, with
+     * {@code --keep} taking precedence where a command offers it.
+     */
+    static SqliteBackups.Policy backupPolicy(Path database, CommandLine cl, String command) {
+        String dir = System.getenv("PARLEY_BACKUP_DIR");
+        return new SqliteBackups.Policy(database, dir == null || dir.isBlank() ? null : Path.of(dir),
+                cl.intValue(command, "keep", env("PARLEY_BACKUP_KEEP", 5), 0));
     }
 
     static int env(String name, int fallback) {

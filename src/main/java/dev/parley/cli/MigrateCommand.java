@@ -1,13 +1,13 @@
 package dev.parley.cli;
 
 import java.io.PrintStream;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 
 import dev.parley.ops.DatabaseUrl;
 import dev.parley.ops.data.Migrations;
 import dev.parley.ops.data.OpsDatabase;
+import dev.parley.ops.data.SqliteBackups;
 
 /** {@code parley migrate}: applies pending migrations (SQLite: after a backup) and exits. */
 final class MigrateCommand implements Command {
@@ -74,9 +74,7 @@ final class MigrateCommand implements Command {
                 }
                 return CommandLine.Exit.OK;
             }
-            String dir = System.getenv("PARLEY_BACKUP_DIR");
-            Migrations.BackupPolicy policy = url.isSqlite() ? new Migrations.BackupPolicy(url.sqlitePath(),
-                    dir == null || dir.isBlank() ? null : Path.of(dir), Command.env("PARLEY_BACKUP_KEEP", 5)) : null;
+            SqliteBackups.Policy policy = url.isSqlite() ? Command.backupPolicy(url.sqlitePath(), cl, name()) : null;
             Migrations.Outcome outcome = Migrations.apply(flyway, plan, policy, err::println);
             out.println(outcome.applied().isEmpty()
                     ? db.describe() + ": schema is up to date at version " + outcome.schemaVersion()

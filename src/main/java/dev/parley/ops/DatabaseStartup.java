@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
-import java.util.Optional;
 
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -19,6 +18,7 @@ import org.flywaydb.core.Flyway;
 import org.jboss.logging.Logger;
 
 import dev.parley.ops.data.Migrations;
+import dev.parley.ops.data.SqliteBackups;
 import dev.parley.store.sqlite.SqliteWriter;
 import io.quarkus.flyway.FlywayDataSource;
 import io.quarkus.runtime.Quarkus;
@@ -50,11 +50,8 @@ public class DatabaseStartup {
     @ConfigProperty(name = "parley.migrate-on-startup", defaultValue = "true")
     boolean migrateOnStartup;
 
-    @ConfigProperty(name = "parley.backup.keep", defaultValue = "5")
-    int backupKeep;
-
-    @ConfigProperty(name = "parley.backup.dir")
-    Optional<String> backupDir;
+    @Inject
+    BackupSettings backups;
 
     private volatile boolean migrated;
     private volatile String schemaVersion = "none";
@@ -114,10 +111,7 @@ public class DatabaseStartup {
                         + plan.pending().stream().map(Migrations.Pending::version).toList()
                         + " and MIGRATE_ON_STARTUP=false; run the migrate command first");
             }
-            Migrations.BackupPolicy policy = backend.isSqlite()
-                    ? new Migrations.BackupPolicy(backend.sqlitePath(), backupDir.map(Path::of).orElse(null),
-                            backupKeep)
-                    : null;
+            SqliteBackups.Policy policy = backend.isSqlite() ? backups.policy(backend.sqlitePath()) : null;
             schemaVersion = Migrations.apply(flyway, plan, policy, LOG::info).schemaVersion();
             migrated = true;
         } catch (StartupFailure e) {

@@ -3,7 +3,6 @@ package dev.parley.ops;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -13,7 +12,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import dev.parley.ops.data.SqliteBackups;
@@ -37,14 +35,8 @@ public class ScheduledBackups {
     @Inject
     MeterRegistry registry;
 
-    @ConfigProperty(name = "parley.backup.interval")
-    Optional<Duration> interval;
-
-    @ConfigProperty(name = "parley.backup.keep", defaultValue = "5")
-    int keep;
-
-    @ConfigProperty(name = "parley.backup.dir")
-    Optional<String> dir;
+    @Inject
+    BackupSettings settings;
 
     private final AtomicLong lastSuccessEpochSeconds = new AtomicLong();
     private ScheduledExecutorService executor;
@@ -52,7 +44,8 @@ public class ScheduledBackups {
     private Counter failed;
 
     void onReady(@Observes DatabaseReady ready) {
-        if (!backend.isSqlite() || interval.isEmpty() || interval.get().isZero() || interval.get().isNegative()) {
+        Duration interval = settings.interval().orElse(Duration.ZERO);
+        if (!backend.isSqlite() || interval.isZero() || interval.isNegative()) {
             return;
         }
         succeeded = registry.counter("parley_backups", "outcome", "success");
@@ -63,18 +56,19 @@ public class ScheduledBackups {
             t.setDaemon(true);
             return t;
         });
-        long every = interval.get().toMillis();
+        long every = interval.toMillis();
         executor.scheduleWithFixedDelay(this::backupNow, every, every, TimeUnit.MILLISECONDS);
-        LOG.infof("Scheduled backups every %s into %s, keeping the newest %d", interval.get(),
-                dir.orElse(backend.sqlitePath().getParent().toString()), keep);
+        SqliteBackups.Policy policy = settings.policy(backend.sqlitePath());
+        LOG.infof("Scheduled backups every %s into %s, keeping the newest %d", interval, policy.directory(),
+                policy.keep());
     }
 
     void backupNow() {
         Path db = backend.sqlitePath();
-        Path target = dir.map(Path::of).orElse(null);
+        SqliteBackups.Policy policy = settings.policy(db);
         try {
-            SqliteBackups.Backup b = SqliteBackups.backup(db, SqliteBackups.defaultTarget(db, target, Instant.now()));
-            SqliteBackups.prune(db, target, keep);
+            SqliteBackups.Backup b = SqliteBackups.backup(db, policy.fileFor(Instant.now()));
+            policy.prune();
             lastSuccessEpochSeconds.set(Instant.now().getEpochSecond());
             succeeded.increment();
             LOG.infof("Backed up %s to %s (%d bytes in %d ms)", db, b.file(), b.bytes(), b.took().toMillis());

@@ -37,10 +37,6 @@ public final class Migrations {
     public record Outcome(List<Pending> applied, String schemaVersion, Path backup) {
     }
 
-    /** Where and how many pre-migration backups are kept (SQLite only). */
-    public record BackupPolicy(Path database, Path dir, int keep) {
-    }
-
     private Migrations() {
     }
 
@@ -63,7 +59,7 @@ public final class Migrations {
         return current == null || current.getVersion() == null ? "none" : current.getVersion().getVersion();
     }
 
-    public static Outcome apply(Flyway configured, BackupPolicy sqliteBackup, Consumer<String> log) {
+    public static Outcome apply(Flyway configured, SqliteBackups.Policy sqliteBackup, Consumer<String> log) {
         return apply(configured, plan(configured), sqliteBackup, log);
     }
 
@@ -71,7 +67,8 @@ public final class Migrations {
      * Applies what {@code plan} (read from the same database) found pending. {@code sqliteBackup} is null on
      * PostgreSQL; on SQLite a database that already has a schema is backed up before anything changes.
      */
-    public static Outcome apply(Flyway configured, Plan plan, BackupPolicy sqliteBackup, Consumer<String> log) {
+    public static Outcome apply(Flyway configured, Plan plan, SqliteBackups.Policy sqliteBackup,
+            Consumer<String> log) {
         List<Pending> pending = plan.pending();
         if (pending.isEmpty()) {
             return new Outcome(List.of(), plan.currentVersion(), null);
@@ -80,10 +77,9 @@ public final class Migrations {
                 .configuration(configured.getConfiguration()).group(true).load();
         Path backup = null;
         if (sqliteBackup != null && Files.exists(sqliteBackup.database()) && !"none".equals(plan.currentVersion())) {
-            backup = SqliteBackups.backup(sqliteBackup.database(),
-                    SqliteBackups.defaultTarget(sqliteBackup.database(), sqliteBackup.dir(), Instant.now())).file();
+            backup = SqliteBackups.backup(sqliteBackup.database(), sqliteBackup.fileFor(Instant.now())).file();
             log.accept("Backed up " + sqliteBackup.database() + " to " + backup + " before applying migrations");
-            for (Path old : SqliteBackups.prune(sqliteBackup.database(), sqliteBackup.dir(), sqliteBackup.keep())) {
+            for (Path old : sqliteBackup.prune()) {
                 log.accept("Deleted old backup " + old + " (keeping the newest " + sqliteBackup.keep() + ")");
             }
         }

@@ -52,10 +52,45 @@ public final class SqliteBackups {
     private SqliteBackups() {
     }
 
-    /** Where a backup taken now goes by default: next to the database, or in {@code dir} when given. */
-    public static Path defaultTarget(Path database, Path dir, Instant now) {
-        Path base = dir == null ? database.toAbsolutePath().getParent() : dir;
-        return base.resolve(database.getFileName() + "." + STAMP.format(now) + ".bak");
+    /**
+     * Where the timestamped backups of a database go ({@code dir}, or next to the database when null) and how many
+     * of them are kept ({@code keep}; 0 keeps all). Pre-migration, scheduled and {@code parley backup} backups share
+     * it.
+     */
+    public record Policy(Path database, Path dir, int keep) {
+
+        public Path directory() {
+            return dir == null ? database.toAbsolutePath().getParent() : dir;
+        }
+
+        /** The file for a backup taken at {@code now}: {@code <db>.<UTC timestamp>.bak}. */
+        public Path fileFor(Instant now) {
+            return directory().resolve(database.getFileName() + "." + STAMP.format(now) + ".bak");
+        }
+
+        /**
+         * Deletes all but the newest {@code keep} timestamped backups; returns what it deleted. Only files named by
+         * {@link #fileFor} are considered; anything else in the directory is left alone.
+         */
+        public List<Path> prune() {
+            if (keep <= 0) {
+                return List.of();
+            }
+            Pattern name = Pattern.compile(Pattern.quote(database.getFileName().toString())
+                    + "\\.\\d{8}T\\d{9}Z\\.bak");
+            List<Path> deleted = new ArrayList<>();
+            try (Stream<Path> files = Files.list(directory())) {
+                List<Path> backups = files.filter(p -> name.matcher(p.getFileName().toString()).matches())
+                        .sorted(Comparator.comparing((Path p) -> p.getFileName().toString()).reversed()).toList();
+                for (Path old : backups.subList(Math.min(keep, backups.size()), backups.size())) {
+                    Files.deleteIfExists(old);
+                    deleted.add(old);
+                }
+            } catch (IOException e) {
+                throw new Failed("cannot prune backups in " + directory() + ": " + OpsDatabase.oneLine(e));
+            }
+            return deleted;
+        }
     }
 
     /** Backs up {@code database} (which may be in use by a running Parley) to {@code target}. */
@@ -92,27 +127,6 @@ public final class SqliteBackups {
                 // best effort
             }
         }
-    }
-
-    /**
-     * Keeps the newest {@code keep} timestamped backups of {@code database} in {@code dir} and deletes older ones.
-     * Only files named by {@link #defaultTarget} are considered; anything else in the directory is left alone.
-     */
-    public static List<Path> prune(Path database, Path dir, int keep) {
-        Pattern name = Pattern.compile(Pattern.quote(database.getFileName().toString()) + "\\.\\d{8}T\\d{9}Z\\.bak");
-        Path base = dir == null ? database.toAbsolutePath().getParent() : dir;
-        List<Path> deleted = new ArrayList<>();
-        try (Stream<Path> files = Files.list(base)) {
-            List<Path> backups = files.filter(p -> name.matcher(p.getFileName().toString()).matches())
-                    .sorted(Comparator.comparing((Path p) -> p.getFileName().toString()).reversed()).toList();
-            for (Path old : backups.subList(Math.min(Math.max(keep, 0), backups.size()), backups.size())) {
-                Files.deleteIfExists(old);
-                deleted.add(old);
-            }
-        } catch (IOException e) {
-            throw new Failed("cannot prune backups in " + base + ": " + OpsDatabase.oneLine(e));
-        }
-        return deleted;
     }
 
     /** {@code ok}, or the first problems {@code PRAGMA integrity_check} reports, joined on one line. */

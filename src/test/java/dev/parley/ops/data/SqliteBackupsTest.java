@@ -60,7 +60,7 @@ class SqliteBackupsTest {
                 Thread.onSpinWait();
             }
             long before = committed.get();
-            SqliteBackups.Backup backup = SqliteBackups.backup(db, SqliteBackups.defaultTarget(db, null, Instant.now()));
+            SqliteBackups.Backup backup = SqliteBackups.backup(db, new SqliteBackups.Policy(db, null, 5).fileFor(Instant.now()));
             long after = committed.get();
             assertThat(backup.file()).exists();
             assertThat(backup.file().getFileName().toString()).matches("live\\.db\\.\\d{8}T\\d{9}Z\\.bak");
@@ -79,13 +79,14 @@ class SqliteBackupsTest {
     @Test
     void pruneKeepsTheNewestTimestampedBackupsAndNothingElseIsTouched() throws Exception {
         Path db = populatedDatabase("keep.db");
+        SqliteBackups.Policy keepTwo = new SqliteBackups.Policy(db, null, 2);
         List<Path> made = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
-            made.add(SqliteBackups.backup(db, SqliteBackups.defaultTarget(db, null, Instant.parse(
+            made.add(SqliteBackups.backup(db, keepTwo.fileFor(Instant.parse(
                     "2026-01-0" + (i + 1) + "T00:00:00Z"))).file());
         }
         Path unrelated = Files.writeString(dir.resolve("keep.db.manual-copy.bak"), "mine");
-        List<Path> deleted = SqliteBackups.prune(db, null, 2);
+        List<Path> deleted = keepTwo.prune();
         assertThat(deleted).containsExactlyInAnyOrder(made.get(0), made.get(1));
         assertThat(made.get(2)).exists();
         assertThat(made.get(3)).exists();
@@ -143,12 +144,12 @@ class SqliteBackupsTest {
         try (OpsDatabase ops = OpsDatabase.open(SampleData.sqliteFile(dir, "old.db"), true, true)) {
             Flyway.configure().configuration(ops.flyway().getConfiguration()).target("2").load().migrate();
             Migrations.Outcome outcome = Migrations.apply(ops.flyway(),
-                    new Migrations.BackupPolicy(db, null, 5), line -> {
+                    new SqliteBackups.Policy(db, null, 5), line -> {
                     });
             assertThat(outcome.schemaVersion()).isEqualTo("3");
             assertThat(outcome.backup()).exists();
             assertThat(SqliteBackups.schemaVersion(outcome.backup())).isEqualTo("2");
-            assertThat(Migrations.apply(ops.flyway(), new Migrations.BackupPolicy(db, null, 5), l -> {
+            assertThat(Migrations.apply(ops.flyway(), new SqliteBackups.Policy(db, null, 5), l -> {
             }).backup()).as("nothing pending, no backup").isNull();
         }
     }
@@ -160,7 +161,7 @@ class SqliteBackupsTest {
             Flyway.configure().configuration(ops.flyway().getConfiguration()).target("2").load().migrate();
             Flyway withBroken = Flyway.configure().configuration(ops.flyway().getConfiguration())
                     .locations("classpath:db/migration/sqlite", "classpath:db/broken-migration").load();
-            assertThatThrownBy(() -> Migrations.apply(withBroken, new Migrations.BackupPolicy(db, null, 5), l -> {
+            assertThatThrownBy(() -> Migrations.apply(withBroken, new SqliteBackups.Policy(db, null, 5), l -> {
             })).isInstanceOf(Migrations.Failed.class).hasMessageContaining("left as it was")
                     .hasMessageMatching("(?s).*backup .*fail\\.db\\.\\d{8}T\\d{9}Z\\.bak.*");
             assertThat(Migrations.currentVersion(ops.flyway())).isEqualTo("2");
