@@ -22,10 +22,6 @@ public class ApiProblem extends RuntimeException {
         return new ApiProblem(400, "invalid-request", "Invalid request", detail);
     }
 
-    public static ApiProblem conflict(String detail) {
-        return new ApiProblem(409, "conflict", "Conflict", detail);
-    }
-
     public int status() {
         return status;
     }

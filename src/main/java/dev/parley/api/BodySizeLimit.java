@@ -2,7 +2,6 @@ package dev.parley.api;
 
 import jakarta.ws.rs.container.ContainerRequestContext;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
 import io.quarkus.runtime.configuration.MemorySize;
@@ -13,8 +12,11 @@ import io.quarkus.runtime.configuration.MemorySize;
  */
 public class BodySizeLimit {
 
-    @ConfigProperty(name = "parley.http.max-body-size", defaultValue = "1M")
-    MemorySize maxBodySize;
+    private final MemorySize maxBodySize;
+
+    BodySizeLimit(HttpSettings settings) {
+        this.maxBodySize = settings.maxBodySize();
+    }
 
     @ServerRequestFilter(preMatching = true)
     public void check(ContainerRequestContext request) {

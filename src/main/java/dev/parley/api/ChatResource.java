@@ -3,7 +3,6 @@ package dev.parley.api;
 import java.util.Map;
 import java.util.UUID;
 
-import jakarta.inject.Inject;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
@@ -22,7 +21,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.parley.api.Views.MessageView;
 import dev.parley.auth.CurrentCaller;
 import dev.parley.chat.ChatTurns;
+import dev.parley.chat.Turn;
 import dev.parley.chat.TurnEvent;
+import dev.parley.chat.TurnFailure;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 
@@ -54,19 +55,20 @@ public class ChatResource {
     record Reply(UUID conversationId, UUID userMessageId, MessageView message) {
     }
 
-    @Inject
-    ChatTurns turns;
+    private final ChatTurns turns;
+    private final CurrentCaller caller;
+    private final ObjectMapper mapper;
 
-    @Inject
-    CurrentCaller caller;
-
-    @Inject
-    ObjectMapper mapper;
+    ChatResource(ChatTurns turns, CurrentCaller caller, ObjectMapper mapper) {
+        this.turns = turns;
+        this.caller = caller;
+        this.mapper = mapper;
+    }
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     public RestMulti<String> send(@PathParam("id") String id, @Valid @NotNull SendMessage body) {
-        Uni<ChatTurns.Turn> turn = turns.continueConversation(caller.get(), Paging.id(id, "conversation"),
+        Uni<Turn> turn = turns.continueConversation(caller.get(), Paging.id(id, "conversation"),
                 body.content(), body.model());
         if (body.stream() == null || body.stream()) {
             return RestMulti.fromUniResponse(turn, t -> t.events().map(this::frame), t -> SseFrames.SSE_HEADERS);
@@ -77,7 +79,7 @@ public class ChatResource {
                         MessageView.of(ended.assistant()))));
             }
             TurnEvent.Failed failed = (TurnEvent.Failed) last;
-            return Map.entry(failed.status(), SseFrames.json(mapper, error(failed)));
+            return Map.entry(status(failed.failure()), SseFrames.json(mapper, error(failed)));
         }));
         return RestMulti.fromUniResponse(whole, r -> Multi.createFrom().item(r.getValue()),
                 r -> r.getKey() == 200 ? SseFrames.JSON_HEADERS : SseFrames.PROBLEM_HEADERS, Map.Entry::getKey);
@@ -100,17 +102,32 @@ public class ChatResource {
     }
 
     private static ErrorData error(TurnEvent.Failed f) {
-        return new ErrorData(Problem.TYPE_PREFIX + f.kind(), title(f), f.status(), f.detail(),
-                f.assistant() == null ? null : f.assistant().id(),
+        return new ErrorData(Problem.TYPE_PREFIX + slug(f.failure()), title(f.failure()), status(f.failure()),
+                f.detail(), f.assistant() == null ? null : f.assistant().id(),
                 f.assistant() == null ? null : f.assistant().finishReason());
     }
 
-    /** The problem title of a turn that broke off. */
-    static String title(TurnEvent.Failed f) {
-        return switch (f.kind()) {
-            case "upstream-error" -> "Model provider failed";
-            case "shutting-down" -> "Service shutting down";
-            default -> "Reply not stored";
+    /** The problem of a turn that broke off: what each {@link TurnFailure} is in HTTP terms. */
+    static int status(TurnFailure failure) {
+        return switch (failure) {
+            case UPSTREAM -> 502;
+            case STORAGE, SHUTTING_DOWN -> 503;
+        };
+    }
+
+    static String slug(TurnFailure failure) {
+        return switch (failure) {
+            case UPSTREAM -> "upstream-error";
+            case STORAGE -> "storage-error";
+            case SHUTTING_DOWN -> "shutting-down";
+        };
+    }
+
+    static String title(TurnFailure failure) {
+        return switch (failure) {
+            case UPSTREAM -> "Upstream failed";
+            case STORAGE -> "Reply not stored";
+            case SHUTTING_DOWN -> "Service shutting down";
         };
     }
 }

@@ -3,7 +3,6 @@ package dev.parley.api;
 import java.net.URI;
 import java.util.Optional;
 
-import jakarta.inject.Inject;
 import jakarta.validation.Valid;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -32,11 +31,13 @@ import io.smallrye.mutiny.Uni;
 @Consumes(MediaType.APPLICATION_JSON)
 public class ConversationResource {
 
-    @Inject
-    Conversations conversations;
+    private final Conversations conversations;
+    private final CurrentCaller caller;
 
-    @Inject
-    CurrentCaller caller;
+    ConversationResource(Conversations conversations, CurrentCaller caller) {
+        this.conversations = conversations;
+        this.caller = caller;
+    }
 
     @POST
     public Uni<Response> create(@Valid CreateConversation body) {

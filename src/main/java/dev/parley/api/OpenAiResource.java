@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-import jakarta.inject.Inject;
 import jakarta.validation.constraints.NotNull;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -26,6 +25,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.parley.auth.CurrentCaller;
 import dev.parley.chat.ChatTurns;
+import dev.parley.chat.Turn;
 import dev.parley.chat.TurnEvent;
 import dev.parley.provider.PromptMessage;
 import dev.parley.provider.Providers;
@@ -53,17 +53,17 @@ public class OpenAiResource {
             @JsonProperty("stream_options") StreamOptions streamOptions) {
     }
 
-    @Inject
-    ChatTurns turns;
+    private final ChatTurns turns;
+    private final Providers providers;
+    private final CurrentCaller caller;
+    private final ObjectMapper mapper;
 
-    @Inject
-    Providers providers;
-
-    @Inject
-    CurrentCaller caller;
-
-    @Inject
-    ObjectMapper mapper;
+    OpenAiResource(ChatTurns turns, Providers providers, CurrentCaller caller, ObjectMapper mapper) {
+        this.turns = turns;
+        this.providers = providers;
+        this.caller = caller;
+        this.mapper = mapper;
+    }
 
     @GET
     @Path("models")
@@ -84,7 +84,7 @@ public class OpenAiResource {
         String model = body.model() == null || body.model().isBlank() ? providers.defaultModel() : body.model();
         Optional<java.util.UUID> conversationId = conversation == null || conversation.isBlank() ? Optional.empty()
                 : Optional.of(Paging.id(conversation.trim(), "conversation"));
-        Uni<ChatTurns.Turn> turn = turns.fromPrompt(caller.get(), conversationId, prompt, model);
+        Uni<Turn> turn = turns.fromPrompt(caller.get(), conversationId, prompt, model);
         boolean includeUsage = body.streamOptions() != null && Boolean.TRUE.equals(body.streamOptions().includeUsage());
         if (Boolean.TRUE.equals(body.stream())) {
             return RestMulti.fromUniResponse(turn, t -> chunks(t, includeUsage),
@@ -93,10 +93,10 @@ public class OpenAiResource {
         Uni<Whole> whole = turn.chain(t -> t.outcome().map(last -> new Whole(t, last)));
         return RestMulti.fromUniResponse(whole, w -> Multi.createFrom().item(w.body(this)),
                 w -> withConversation(w.ok() ? SseFrames.JSON_HEADERS : SseFrames.PROBLEM_HEADERS, w.turn()),
-                w -> w.ok() ? 200 : w.failure().status());
+                w -> w.ok() ? 200 : ChatResource.status(w.failure().failure()));
     }
 
-    private record Whole(ChatTurns.Turn turn, TurnEvent last) {
+    private record Whole(Turn turn, TurnEvent last) {
         boolean ok() {
             return last() instanceof TurnEvent.Ended;
         }
@@ -108,8 +108,9 @@ public class OpenAiResource {
         String body(OpenAiResource r) {
             if (!ok()) {
                 TurnEvent.Failed f = failure();
-                return SseFrames.json(r.mapper, new Problem(Problem.TYPE_PREFIX + f.kind(), ChatResource.title(f),
-                        f.status(), f.detail(), "/v1/chat/completions", null));
+                return SseFrames.json(r.mapper, new Problem(Problem.TYPE_PREFIX + ChatResource.slug(f.failure()),
+                        ChatResource.title(f.failure()), ChatResource.status(f.failure()), f.detail(),
+                        "/v1/chat/completions", null));
             }
             Message m = ((TurnEvent.Ended) last()).assistant();
             ObjectNode json = r.completionBase(turn, "chat.completion");
@@ -122,7 +123,7 @@ public class OpenAiResource {
         }
     }
 
-    private Multi<String> chunks(ChatTurns.Turn turn, boolean includeUsage) {
+    private Multi<String> chunks(Turn turn, boolean includeUsage) {
         return turn.events().onItem().transformToIterable(event -> {
             List<String> out = new ArrayList<>(2);
             if (event instanceof TurnEvent.Started) {
@@ -142,14 +143,15 @@ public class OpenAiResource {
                 out.add(SseFrames.event(null, "[DONE]"));
             } else if (event instanceof TurnEvent.Failed f) {
                 ObjectNode error = mapper.createObjectNode();
-                error.putObject("error").put("message", f.detail()).put("type", f.kind()).put("code", f.status());
+                error.putObject("error").put("message", f.detail()).put("type", ChatResource.slug(f.failure()))
+                        .put("code", ChatResource.status(f.failure()));
                 out.add(SseFrames.event(null, error.toString()));
             }
             return out;
         });
     }
 
-    private String chunk(ChatTurns.Turn turn, java.util.function.Consumer<ObjectNode> delta, String finishReason) {
+    private String chunk(Turn turn, java.util.function.Consumer<ObjectNode> delta, String finishReason) {
         ObjectNode json = completionBase(turn, "chat.completion.chunk");
         ObjectNode choice = json.putArray("choices").addObject();
         choice.put("index", 0);
@@ -163,7 +165,7 @@ public class OpenAiResource {
     }
 
     /** The fields every completion and chunk carries; the id is the stored assistant message's. */
-    private ObjectNode completionBase(ChatTurns.Turn turn, String object) {
+    private ObjectNode completionBase(Turn turn, String object) {
         ObjectNode json = mapper.createObjectNode();
         json.put("id", "chatcmpl-" + turn.assistantMessageId().toString().replace("-", ""));
         json.put("object", object);
@@ -178,7 +180,7 @@ public class OpenAiResource {
     }
 
     private static Map<String, List<String>> withConversation(Map<String, List<String>> headers,
-            ChatTurns.Turn turn) {
+            Turn turn) {
         Map<String, List<String>> all = new HashMap<>(headers);
         all.put(CONVERSATION_HEADER, List.of(turn.conversationId().toString()));
         return all;

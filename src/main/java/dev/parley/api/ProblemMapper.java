@@ -17,7 +17,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.parley.auth.Forbidden;
 import dev.parley.auth.Unauthenticated;
 import dev.parley.chat.ShuttingDownException;
-import dev.parley.provider.ProviderException;
+import dev.parley.provider.UpstreamException;
 import dev.parley.provider.UnknownModelException;
 import dev.parley.store.NoSuchConversationException;
 import dev.parley.store.StoreOverloadedException;
@@ -56,8 +56,8 @@ public class ProblemMapper {
     }
 
     @ServerExceptionMapper
-    public Response providerFailed(ProviderException e, HttpServerRequest request) {
-        return respond(502, "upstream-error", "Model provider failed", e.getMessage(), request, null);
+    public Response upstreamFailed(UpstreamException e, HttpServerRequest request) {
+        return respond(502, "upstream-error", "Upstream failed", e.getMessage(), request, null);
     }
 
     @ServerExceptionMapper

@@ -2,7 +2,6 @@ package dev.parley.api;
 
 import java.net.URI;
 
-import jakarta.inject.Inject;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import jakarta.ws.rs.Consumes;
@@ -30,11 +29,13 @@ import io.smallrye.mutiny.Uni;
 @Consumes(MediaType.APPLICATION_JSON)
 public class TenantResource {
 
-    @Inject
-    Tenants tenants;
+    private final Tenants tenants;
+    private final CurrentCaller caller;
 
-    @Inject
-    CurrentCaller caller;
+    TenantResource(Tenants tenants, CurrentCaller caller) {
+        this.tenants = tenants;
+        this.caller = caller;
+    }
 
     /** Admin only: a new tenant with its first (non-admin) key. */
     @POST

@@ -1,13 +1,11 @@
 package dev.parley.auth;
 
-import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 
 import jakarta.inject.Inject;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.core.HttpHeaders;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
 import dev.parley.store.ApiKey;
@@ -32,8 +30,8 @@ public class ApiKeyAuthentication {
     @Inject
     KeyUseRecorder keyUse;
 
-    @ConfigProperty(name = "parley.auth.cache-ttl", defaultValue = "30s")
-    Duration cacheTtl;
+    @Inject
+    AuthSettings settings;
 
     private record Cached(Caller caller, long expiresAtNanos) {
     }
@@ -58,7 +56,7 @@ public class ApiKeyAuthentication {
             if (CACHE.size() >= CACHE_LIMIT) {
                 CACHE.clear();
             }
-            CACHE.put(hash, new Cached(caller, System.nanoTime() + cacheTtl.toNanos()));
+            CACHE.put(hash, new Cached(caller, System.nanoTime() + settings.auth().cacheTtl().toNanos()));
             accept(caller);
             return null;
         });

@@ -6,21 +6,17 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import jakarta.inject.Inject;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
-import dev.parley.ops.DatabaseReady;
+import dev.parley.store.DatabaseReady;
 import dev.parley.store.TenantStore;
 import dev.parley.store.Timestamps;
 import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.scheduler.Scheduled;
 
 /**
  * Remembers when each key was last used and writes those times in one batch per interval, instead of an
@@ -31,27 +27,28 @@ public class KeyUseRecorder {
 
     private static final Logger LOG = Logger.getLogger(KeyUseRecorder.class);
 
-    @Inject
-    TenantStore tenants;
-
-    @ConfigProperty(name = "parley.auth.key-use-flush-interval", defaultValue = "60s")
-    Duration interval;
-
+    private final TenantStore tenants;
     private final ConcurrentHashMap<UUID, Instant> pending = new ConcurrentHashMap<>();
-    private ScheduledExecutorService timer;
+    private volatile boolean ready;
+
+    KeyUseRecorder(TenantStore tenants) {
+        this.tenants = tenants;
+    }
 
     void record(UUID keyId) {
         pending.put(keyId, Timestamps.now());
     }
 
-    void onReady(@Observes DatabaseReady ready) {
-        timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "parley-key-use-flush");
-            t.setDaemon(true);
-            return t;
-        });
-        timer.scheduleWithFixedDelay(this::flushQuietly, interval.toMillis(), interval.toMillis(),
-                TimeUnit.MILLISECONDS);
+    void onReady(@Observes DatabaseReady event) {
+        ready = true;
+    }
+
+    @Scheduled(identity = "key-use-flush", every = "${parley.auth.key-use-flush-interval}",
+            delayed = "${parley.auth.key-use-flush-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void flushOnSchedule() {
+        if (ready) {
+            flushQuietly();
+        }
     }
 
     /** Writes the collected last-use times now. */
@@ -78,8 +75,7 @@ public class KeyUseRecorder {
     }
 
     void onStop(@Observes @jakarta.annotation.Priority(1) ShutdownEvent event) {
-        if (timer != null) {
-            timer.shutdownNow();
+        if (ready) {
             flushQuietly();
         }
     }

@@ -5,12 +5,10 @@ import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import jakarta.inject.Inject;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
-import dev.parley.ops.DatabaseReady;
+import dev.parley.store.DatabaseReady;
 import dev.parley.store.ApiKey;
 import dev.parley.store.Tenant;
 import dev.parley.store.TenantStore;
@@ -32,14 +30,15 @@ public class Tenants {
     public record NewKey(ApiKey key, String plaintextKey) {
     }
 
-    @Inject
-    TenantStore store;
+    private final TenantStore store;
+    private final Optional<String> bootstrapKey;
+    private final String bootstrapTenant;
 
-    @ConfigProperty(name = "parley.bootstrap.api-key")
-    Optional<String> bootstrapKey;
-
-    @ConfigProperty(name = "parley.bootstrap.tenant", defaultValue = "default")
-    String bootstrapTenant;
+    Tenants(TenantStore store, AuthSettings settings) {
+        this.store = store;
+        this.bootstrapKey = settings.bootstrap().apiKey();
+        this.bootstrapTenant = settings.bootstrap().tenant();
+    }
 
     public Uni<NewTenant> createTenant(String name, boolean admin) {
         return createTenant(name, admin, ApiKeys.generate());

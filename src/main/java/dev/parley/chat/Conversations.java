@@ -1,10 +1,10 @@
 package dev.parley.chat;
 
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
 
 import dev.parley.auth.Caller;
 import dev.parley.provider.Providers;
@@ -23,14 +23,15 @@ import io.smallrye.mutiny.Uni;
 @ApplicationScoped
 public class Conversations {
 
-    @Inject
-    ConversationStore conversations;
+    private final ConversationStore conversations;
+    private final MessageStore messages;
+    private final Providers providers;
 
-    @Inject
-    MessageStore messages;
-
-    @Inject
-    Providers providers;
+    Conversations(ConversationStore conversations, MessageStore messages, Providers providers) {
+        this.conversations = conversations;
+        this.messages = messages;
+        this.providers = providers;
+    }
 
     public Uni<Conversation> create(Caller caller, String title, String model, String metadata) {
         String chosen = model == null || model.isBlank() ? providers.defaultModel() : model.trim();
@@ -38,7 +39,7 @@ public class Conversations {
         var now = Timestamps.now();
         Conversation conversation = new Conversation(UuidV7.next(), caller.tenantId(), blankToNull(title), chosen,
                 false, now, now, metadata);
-        return conversations.create(conversation).replaceWith(conversation);
+        return conversations.create(conversation, List.of()).replaceWith(conversation);
     }
 
     public Uni<Optional<Conversation>> find(Caller caller, UUID id) {

@@ -19,6 +19,6 @@ public sealed interface TurnEvent {
     }
 
     /** The reply broke off; what was produced is stored (when {@code assistant} is not null) with the reason. */
-    record Failed(Message assistant, int status, String kind, String detail) implements TurnEvent {
+    record Failed(Message assistant, TurnFailure failure, String detail) implements TurnEvent {
     }
 }

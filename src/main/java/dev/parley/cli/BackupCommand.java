@@ -1,20 +1,12 @@
 package dev.parley.cli;
 
-import java.io.File;
-import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
-import dev.parley.ops.DatabaseUrl;
-import dev.parley.ops.data.SqliteBackups;
+import dev.parley.ops.ExitCode;
+import dev.parley.store.Dialect;
 
 /** {@code parley backup}: an online, consistent backup of the configured database. */
 final class BackupCommand implements Command {
@@ -62,70 +54,24 @@ final class BackupCommand implements Command {
     }
 
     @Override
-    public int run(CommandLine cl, PrintStream out, PrintStream err) throws Exception {
-        DatabaseUrl url = Command.database(cl, name());
-        if (!url.isSqlite()) {
-            return pgDump(url, cl.get("output"), out, err);
+    public int run(CommandLine cl, Configuration config, PrintStream out, PrintStream err) {
+        Dialect dialect = config.dialect(config.databaseUrl(cl, name()));
+        Dialect.BackupPolicy defaults = config.backups().policy();
+        Dialect.BackupPolicy policy = new Dialect.BackupPolicy(defaults.dir(),
+                cl.intValue(name(), "keep", defaults.keep(), 0));
+        Optional<Path> output = Optional.ofNullable(cl.get("output")).map(o -> Path.of(o).toAbsolutePath());
+        Dialect.Backup b;
+        try {
+            b = dialect.backup(output, policy);
+        } catch (Dialect.NotSupported e) {
+            err.println("parley backup: " + e.getMessage());
+            return ExitCode.DATABASE_UNAVAILABLE;
         }
-        SqliteBackups.Policy policy = Command.backupPolicy(url.sqlitePath(), cl, name());
-        Path target = cl.has("output") ? Path.of(cl.get("output")).toAbsolutePath() : policy.fileFor(Instant.now());
-        SqliteBackups.Backup b = SqliteBackups.backup(url.sqlitePath(), target);
-        out.printf("Backed up %s to %s (%,d bytes in %.1f s, integrity ok)%n", url.sqlitePath(), b.file(), b.bytes(),
-                b.took().toMillis() / 1000.0);
-        if (!cl.has("output")) {
-            for (Path old : policy.prune()) {
-                err.println("Deleted old backup " + old + " (keeping the newest " + policy.keep() + ")");
-            }
+        out.printf("Backed up %s to %s (%,d bytes in %.1f s, %s)%n", dialect.describe(), b.location(), b.bytes(),
+                b.took().toMillis() / 1000.0, b.how());
+        for (Path old : b.pruned()) {
+            err.println("Deleted old backup " + old + " (keeping the newest " + policy.keep() + ")");
         }
-        return CommandLine.Exit.OK;
-    }
-
-    private static int pgDump(DatabaseUrl url, String output, PrintStream out, PrintStream err)
-            throws IOException, InterruptedException {
-        String file = output != null ? output
-                : "parley-" + DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC)
-                        .format(Instant.now()) + ".dump";
-        List<String> cmd = new ArrayList<>(List.of("pg_dump", "--format=custom", "--no-owner", "--file=" + file,
-                "--host=" + url.host(), "--port=" + url.port()));
-        if (url.username() != null) {
-            cmd.add("--username=" + url.username());
-        }
-        cmd.add(url.database());
-        Optional<Path> pgDump = onPath("pg_dump");
-        if (pgDump.isEmpty()) {
-            err.println("parley backup: pg_dump is not on PATH; install the PostgreSQL client matching the server "
-                    + "and run: " + String.join(" ", cmd) + " (password via PGPASSWORD)");
-            return CommandLine.Exit.DATABASE_UNAVAILABLE;
-        }
-        cmd.set(0, pgDump.get().toString());
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        if (url.password() != null) {
-            pb.environment().put("PGPASSWORD", url.password());
-        }
-        Process p = pb.start();
-        String output1 = new String(p.getInputStream().readAllBytes()).trim();
-        int code = p.waitFor();
-        if (code != 0) {
-            err.println("parley backup: pg_dump failed (exit " + code + "): "
-                    + output1.lines().reduce((a, b) -> b).orElse(""));
-            return CommandLine.Exit.FAILED;
-        }
-        out.printf("Backed up %s to %s with pg_dump (%,d bytes); restore with pg_restore --clean --dbname=...%n",
-                url.describe(), file, Files.size(Path.of(file)));
-        return CommandLine.Exit.OK;
-    }
-
-    static Optional<Path> onPath(String program) {
-        String path = System.getenv("PATH");
-        if (path == null) {
-            return Optional.empty();
-        }
-        for (String dir : path.split(File.pathSeparator)) {
-            Path candidate = Path.of(dir.isEmpty() ? "." : dir, program);
-            if (Files.isExecutable(candidate)) {
-                return Optional.of(candidate);
-            }
-        }
-        return Optional.empty();
+        return ExitCode.OK;
     }
 }

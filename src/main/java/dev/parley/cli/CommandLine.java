@@ -6,13 +6,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import dev.parley.ops.ExitCode;
+
 /**
  * A parsed command line: {@code --name value}, {@code --name=value}, flags, and positional arguments. Unknown
  * options are an error, so a typo is never silently ignored.
  */
 final class CommandLine {
 
-    /** A usage or configuration problem: one line, exit code 2 unless said otherwise. */
+    /** A usage or configuration problem: one line, exit code 2 ({@link ExitCode#INVALID}) unless said otherwise. */
     static final class Failure extends RuntimeException {
         final int exitCode;
 
@@ -22,20 +24,7 @@ final class CommandLine {
         }
 
         static Failure usage(String message) {
-            return new Failure(Exit.USAGE, message);
-        }
-    }
-
-    /** Exit codes shared by every command (and by the server's start-up, see StartupFailure). */
-    static final class Exit {
-        static final int OK = 0;
-        static final int FAILED = 1;
-        static final int USAGE = 2;
-        static final int DATABASE_UNAVAILABLE = 3;
-        static final int MIGRATION_FAILED = 4;
-        static final int VERIFICATION_FAILED = 5;
-
-        private Exit() {
+            return new Failure(ExitCode.INVALID, message);
         }
     }
 

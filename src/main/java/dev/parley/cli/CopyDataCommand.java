@@ -1,12 +1,15 @@
 package dev.parley.cli;
 
 import java.io.PrintStream;
+import java.util.Optional;
 import java.util.Set;
 
-import dev.parley.ops.DatabaseUrl;
+import dev.parley.ops.ExitCode;
 import dev.parley.ops.data.CopyData;
 import dev.parley.ops.data.Migrations;
 import dev.parley.ops.data.OpsDatabase;
+import dev.parley.store.DatabaseUrl;
+import dev.parley.store.RootCause;
 
 /** {@code parley copy-data}: copies all data between SQLite and PostgreSQL and verifies it. */
 final class CopyDataCommand implements Command {
@@ -55,7 +58,7 @@ final class CopyDataCommand implements Command {
     }
 
     @Override
-    public int run(CommandLine cl, PrintStream out, PrintStream err) throws Exception {
+    public int run(CommandLine cl, Configuration config, PrintStream out, PrintStream err) throws Exception {
         if (!cl.has("from") || !cl.has("to")) {
             throw CommandLine.Failure.usage("copy-data: --from and --to are both required (see parley copy-data --help)");
         }
@@ -67,20 +70,20 @@ final class CopyDataCommand implements Command {
         }
         int batch = cl.intValue(name(), "batch-size", 5000, 1);
         Progress progress = new Progress(Progress.Mode.of(cl.get("progress", "auto")), err);
-        try (OpsDatabase source = OpsDatabase.open(from, true, false);
-                OpsDatabase target = OpsDatabase.open(to, true, true)) {
+        try (OpsDatabase source = OpsDatabase.open(config.dialect(from), true, false);
+                OpsDatabase target = OpsDatabase.open(config.dialect(to), true, true)) {
             Migrations.Plan sourcePlan = Migrations.plan(source.flyway());
             String sourceVersion = sourcePlan.currentVersion();
             if (!sourcePlan.pending().isEmpty()) {
                 err.println("parley copy-data: the source schema is at version " + sourceVersion
                         + " and has pending migrations; run parley migrate --database-url <source> first");
-                return CommandLine.Exit.MIGRATION_FAILED;
+                return ExitCode.MIGRATION_FAILED;
             }
-            Migrations.Outcome created = Migrations.apply(target.flyway(), null, err::println);
+            Migrations.Outcome created = Migrations.apply(target.flyway(), Optional::empty, err::println);
             if (!created.schemaVersion().equals(sourceVersion)) {
                 err.println("parley copy-data: source schema version " + sourceVersion + " and target version "
                         + created.schemaVersion() + " differ; use a Parley build that knows both");
-                return CommandLine.Exit.MIGRATION_FAILED;
+                return ExitCode.MIGRATION_FAILED;
             }
             err.println("Copying " + source.describe() + " -> " + target.describe()
                     + (cl.has("resume") ? " (resuming)" : ""));
@@ -101,17 +104,17 @@ final class CopyDataCommand implements Command {
             }
             if (!report.verified()) {
                 err.println("parley copy-data: verification failed; the target does not match the source");
-                return CommandLine.Exit.VERIFICATION_FAILED;
+                return ExitCode.VERIFICATION_FAILED;
             }
             out.println("Verified: the target holds exactly the source's data.");
-            return CommandLine.Exit.OK;
+            return ExitCode.OK;
         } catch (CopyData.Refused e) {
             err.println("parley copy-data: " + e.getMessage());
-            return CommandLine.Exit.USAGE;
+            return ExitCode.INVALID;
         } catch (java.sql.SQLException e) {
-            err.println("parley copy-data: copy failed: " + OpsDatabase.oneLine(e)
+            err.println("parley copy-data: copy failed: " + RootCause.message(e)
                     + "; fix the cause and rerun with --resume");
-            return CommandLine.Exit.FAILED;
+            return ExitCode.FAILED;
         }
     }
 

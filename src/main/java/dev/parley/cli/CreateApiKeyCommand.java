@@ -9,10 +9,10 @@ import java.util.Set;
 import java.util.UUID;
 
 import dev.parley.auth.ApiKeys;
-import dev.parley.ops.DatabaseUrl;
+import dev.parley.ops.ExitCode;
 import dev.parley.ops.data.Migrations;
 import dev.parley.ops.data.OpsDatabase;
-import dev.parley.ops.data.Table;
+import dev.parley.store.Table;
 import dev.parley.store.Timestamps;
 import dev.parley.store.UuidV7;
 
@@ -59,7 +59,7 @@ final class CreateApiKeyCommand implements Command {
     }
 
     @Override
-    public int run(CommandLine cl, PrintStream out, PrintStream err) throws SQLException {
+    public int run(CommandLine cl, Configuration config, PrintStream out, PrintStream err) throws SQLException {
         if (cl.has("tenant") == cl.has("tenant-id")) {
             throw CommandLine.Failure.usage("create-api-key: give exactly one of --tenant NAME or --tenant-id ID");
         }
@@ -78,12 +78,11 @@ final class CreateApiKeyCommand implements Command {
             throw CommandLine.Failure.usage("create-api-key: --tenant-id must be a UUID (got '" + cl.get("tenant-id")
                     + "')");
         }
-        DatabaseUrl url = Command.database(cl, name());
-        try (OpsDatabase db = OpsDatabase.open(url, false, false)) {
+        try (OpsDatabase db = OpsDatabase.open(config.dialect(config.databaseUrl(cl, name())), false, false)) {
             if (!Migrations.plan(db.flyway()).pending().isEmpty()) {
                 err.println("parley create-api-key: the schema of " + db.describe()
                         + " is not migrated; start Parley once or run parley migrate");
-                return CommandLine.Exit.MIGRATION_FAILED;
+                return ExitCode.MIGRATION_FAILED;
             }
             var now = Timestamps.now();
             db.connection().setAutoCommit(false);
@@ -100,7 +99,7 @@ final class CreateApiKeyCommand implements Command {
             err.println("Created " + (cl.has("admin") ? "admin " : "") + "key '" + keyName.trim() + "' for tenant "
                     + tenantId + (tenantName == null ? "" : " (" + tenantName.trim() + ")")
                     + "; it is shown only this once");
-            return CommandLine.Exit.OK;
+            return ExitCode.OK;
         }
     }
 

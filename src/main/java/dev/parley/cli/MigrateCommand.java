@@ -4,10 +4,10 @@ import java.io.PrintStream;
 import java.util.List;
 import java.util.Set;
 
-import dev.parley.ops.DatabaseUrl;
+import dev.parley.ops.ExitCode;
 import dev.parley.ops.data.Migrations;
 import dev.parley.ops.data.OpsDatabase;
-import dev.parley.ops.data.SqliteBackups;
+import dev.parley.store.Dialect;
 
 /** {@code parley migrate}: applies pending migrations (SQLite: after a backup) and exits. */
 final class MigrateCommand implements Command {
@@ -52,14 +52,14 @@ final class MigrateCommand implements Command {
     }
 
     @Override
-    public int run(CommandLine cl, PrintStream out, PrintStream err) {
-        DatabaseUrl url = Command.database(cl, name());
+    public int run(CommandLine cl, Configuration config, PrintStream out, PrintStream err) {
+        Dialect dialect = config.dialect(config.databaseUrl(cl, name()));
         boolean dryRun = cl.has("dry-run");
-        if (dryRun && url.isSqlite() && !java.nio.file.Files.exists(url.sqlitePath())) {
-            out.println(url.describe() + " does not exist yet; parley migrate (or starting Parley) creates it");
-            return CommandLine.Exit.OK;
+        if (dryRun && !dialect.exists()) {
+            out.println(dialect.describe() + " does not exist yet; parley migrate (or starting Parley) creates it");
+            return ExitCode.OK;
         }
-        try (OpsDatabase db = OpsDatabase.open(url, !dryRun, !dryRun)) {
+        try (OpsDatabase db = OpsDatabase.open(dialect, !dryRun, !dryRun)) {
             var flyway = db.flyway();
             Migrations.Plan plan = Migrations.plan(flyway);
             List<Migrations.Pending> pending = plan.pending();
@@ -72,18 +72,21 @@ final class MigrateCommand implements Command {
                             + " pending migration(s):");
                     pending.forEach(p -> out.println("  " + p));
                 }
-                return CommandLine.Exit.OK;
+                return ExitCode.OK;
             }
-            SqliteBackups.Policy policy = url.isSqlite() ? Command.backupPolicy(url.sqlitePath(), cl, name()) : null;
-            Migrations.Outcome outcome = Migrations.apply(flyway, plan, policy, err::println);
+            Dialect.BackupPolicy defaults = config.backups().policy();
+            Dialect.BackupPolicy policy = new Dialect.BackupPolicy(defaults.dir(),
+                    cl.intValue(name(), "keep", defaults.keep(), 0));
+            Migrations.Outcome outcome = Migrations.apply(flyway, plan, () -> dialect.backupBeforeMigration(policy),
+                    err::println);
             out.println(outcome.applied().isEmpty()
                     ? db.describe() + ": schema is up to date at version " + outcome.schemaVersion()
                     : db.describe() + ": applied " + outcome.applied().size() + " migration(s), schema version "
                             + outcome.schemaVersion());
-            return CommandLine.Exit.OK;
+            return ExitCode.OK;
         } catch (Migrations.Failed e) {
             err.println("parley migrate: migration failed: " + e.getMessage());
-            return CommandLine.Exit.MIGRATION_FAILED;
+            return ExitCode.MIGRATION_FAILED;
         }
     }
 }

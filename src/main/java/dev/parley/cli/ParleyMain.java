@@ -8,11 +8,12 @@ import java.util.logging.Logger;
 
 import org.flywaydb.core.api.FlywayException;
 
-import dev.parley.ops.DatabaseUrl;
-import dev.parley.ops.StartupFailure;
+import dev.parley.ops.ExitCode;
 import dev.parley.ops.data.Migrations;
-import dev.parley.ops.data.OpsDatabase;
-import dev.parley.ops.data.SqliteBackups;
+import dev.parley.store.BackendUnavailable;
+import dev.parley.store.DatabaseUrl;
+import dev.parley.store.Dialect;
+import dev.parley.store.RootCause;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.annotations.QuarkusMain;
 
@@ -38,12 +39,12 @@ public class ParleyMain {
         }
         if (isHelp(first) || first.equals("help")) {
             System.out.print(usage());
-            System.exit(CommandLine.Exit.OK);
+            System.exit(ExitCode.OK);
         }
         Command command = COMMANDS.stream().filter(c -> c.name().equals(first)).findFirst().orElse(null);
         if (command == null) {
             System.err.println("parley: unknown command '" + first + "' (see parley --help)");
-            System.exit(CommandLine.Exit.USAGE);
+            System.exit(ExitCode.INVALID);
         }
         System.exit(run(command, Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
     }
@@ -52,31 +53,32 @@ public class ParleyMain {
     static int run(Command command, String[] args, PrintStream out, PrintStream err) {
         if (Arrays.stream(args).anyMatch(ParleyMain::isHelp)) {
             out.print(command.usage());
-            return CommandLine.Exit.OK;
+            return ExitCode.OK;
         }
         FLYWAY_LOG.setLevel(Level.WARNING); // Flyway's INFO chatter would bury the command's own output
         String prefix = "parley " + command.name() + ": ";
         try {
-            return command.run(CommandLine.parse(command.name(), args, command.valued(), command.flags()), out, err);
+            return command.run(CommandLine.parse(command.name(), args, command.valued(), command.flags()),
+                    Configuration.load(), out, err);
         } catch (CommandLine.Failure e) {
             err.println("parley " + e.getMessage());
             return e.exitCode;
-        } catch (OpsDatabase.Unavailable e) {
+        } catch (BackendUnavailable e) {
             err.println(prefix + e.getMessage());
-            return CommandLine.Exit.DATABASE_UNAVAILABLE;
+            return ExitCode.DATABASE_UNAVAILABLE;
         } catch (Migrations.Failed e) {
             err.println(prefix + "migration failed: " + e.getMessage());
-            return CommandLine.Exit.MIGRATION_FAILED;
-        } catch (SqliteBackups.Failed e) {
+            return ExitCode.MIGRATION_FAILED;
+        } catch (Dialect.BackupFailed e) {
             err.println(prefix + e.getMessage());
-            return CommandLine.Exit.FAILED;
+            return ExitCode.FAILED;
         } catch (FlywayException e) {
             err.println(prefix + String.valueOf(e.getMessage()).lines().filter(l -> !l.isBlank()).findFirst()
-                    .orElse("Flyway failed") + " (" + OpsDatabase.oneLine(e) + ")");
-            return CommandLine.Exit.DATABASE_UNAVAILABLE;
+                    .orElse("Flyway failed") + " (" + RootCause.message(e) + ")");
+            return ExitCode.DATABASE_UNAVAILABLE;
         } catch (Exception e) {
-            err.println(prefix + "failed: " + OpsDatabase.oneLine(e));
-            return CommandLine.Exit.FAILED;
+            err.println(prefix + "failed: " + RootCause.message(e));
+            return ExitCode.FAILED;
         }
     }
 
@@ -85,7 +87,7 @@ public class ParleyMain {
             DatabaseUrl.parse(System.getenv("DATABASE_URL"));
         } catch (DatabaseUrl.Invalid e) {
             System.err.println("parley: " + e.getMessage());
-            System.exit(StartupFailure.BAD_CONFIGURATION);
+            System.exit(ExitCode.INVALID);
         }
         Quarkus.run(args);
     }

@@ -4,7 +4,7 @@ import java.io.PrintStream;
 import java.time.Duration;
 
 import dev.parley.ops.data.CopyData;
-import dev.parley.ops.data.Table;
+import dev.parley.store.Table;
 
 /**
  * Shows a copy's progress on stderr: a redrawn bar with rows/s and ETA on a terminal, a plain line every few seconds

@@ -4,8 +4,8 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Set;
 
-import dev.parley.ops.DatabaseUrl;
-import dev.parley.ops.data.SqliteBackups;
+import dev.parley.ops.ExitCode;
+import dev.parley.store.Dialect;
 
 /** {@code parley restore FILE}: puts a verified SQLite backup in place of the configured database. */
 final class RestoreCommand implements Command {
@@ -46,21 +46,21 @@ final class RestoreCommand implements Command {
     }
 
     @Override
-    public int run(CommandLine cl, PrintStream out, PrintStream err) {
+    public int run(CommandLine cl, Configuration config, PrintStream out, PrintStream err) {
         if (cl.positional().size() != 1) {
             throw CommandLine.Failure.usage("restore: name exactly one backup file (see parley restore --help)");
         }
-        DatabaseUrl url = Command.database(cl, name());
-        if (!url.isSqlite()) {
-            err.println("parley restore: restore only handles SQLite; for PostgreSQL run: pg_restore --clean "
-                    + "--if-exists --no-owner --dbname=postgresql://USER@" + url.host() + ":" + url.port() + "/"
-                    + url.database() + " BACKUP.dump");
-            return CommandLine.Exit.USAGE;
-        }
+        Dialect dialect = config.dialect(config.databaseUrl(cl, name()));
         Path backup = Path.of(cl.positional().get(0)).toAbsolutePath();
-        SqliteBackups.Restored r = SqliteBackups.restore(backup, url.sqlitePath());
+        Dialect.Restored r;
+        try {
+            r = dialect.restore(backup);
+        } catch (Dialect.NotSupported e) {
+            err.println("parley restore: " + e.getMessage());
+            return ExitCode.INVALID;
+        }
         out.println("Restored " + backup + " to " + r.file() + " (schema version " + r.schemaVersion()
                 + ", integrity ok)" + (r.previous() == null ? "" : "; previous database kept as " + r.previous()));
-        return CommandLine.Exit.OK;
+        return ExitCode.OK;
     }
 }

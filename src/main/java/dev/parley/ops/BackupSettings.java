@@ -4,18 +4,18 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 
-import dev.parley.ops.data.SqliteBackups;
+import dev.parley.store.Dialect;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
 /**
- * SQLite backup settings ({@code PARLEY_BACKUP_*}), read in one place for the pre-migration backup at start-up and
- * the scheduled ones.
+ * Backup settings ({@code PARLEY_BACKUP_*}), the same for the pre-migration backup at start-up, the scheduled ones
+ * and {@code parley backup}.
  */
 @ConfigMapping(prefix = "parley.backup")
 public interface BackupSettings {
 
-    /** How often the server takes a backup; none when unset. */
+    /** How often the server takes a backup (SQLite); none when unset. */
     Optional<Duration> interval();
 
     /** Timestamped backups kept; 0 keeps all. */
@@ -25,7 +25,7 @@ public interface BackupSettings {
     /** Where backups go; next to the database when unset. */
     Optional<String> dir();
 
-    default SqliteBackups.Policy policy(Path database) {
-        return new SqliteBackups.Policy(database, dir().map(Path::of).orElse(null), keep());
+    default Dialect.BackupPolicy policy() {
+        return new Dialect.BackupPolicy(dir().map(Path::of).orElse(null), keep());
     }
 }

@@ -1,16 +1,13 @@
 package dev.parley.ops;
 
 import java.time.Duration;
-import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import jakarta.inject.Inject;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import dev.parley.chat.InFlightTurns;
@@ -25,7 +22,7 @@ import sun.misc.Signal;
  * The orderly stop (SIGTERM), in this order:
  * <ol>
  * <li>Quarkus' pre-shutdown: readiness goes DOWN, and the service carries on as usual for the drain delay
- * ({@code quarkus.shutdown.delay}, {@code PARLEY_SHUTDOWN_DRAIN_DELAY}) so that load balancers stop sending
+ * ({@code PARLEY_SHUTDOWN_DRAIN_DELAY}, which Quarkus' {@code quarkus.shutdown.delay} follows) so that load balancers stop sending
  * traffic;</li>
  * <li>{@link #startDrain}: after the delay, new chat turns are refused with 503, and the turns in flight may finish
  * within the grace period ({@code parley.shutdown.grace}); turns still running near its end are cut and stored as
@@ -45,20 +42,20 @@ public class GracefulShutdown {
     /** Turns still running this long (at most a fifth of the grace period) before its end are cut. */
     private static final Duration CUT_BEFORE_END = Duration.ofSeconds(2);
 
-    @Inject
-    InFlightTurns turns;
+    private final InFlightTurns turns;
+    private final WriteProbe writeProbe;
+    private final DatabaseStartup database;
+    private final Duration grace;
+    private final Duration drainDelay;
 
-    @Inject
-    WriteProbe writeProbe;
-
-    @Inject
-    DatabaseStartup database;
-
-    @ConfigProperty(name = "parley.shutdown.grace", defaultValue = "30s")
-    Duration grace;
-
-    @ConfigProperty(name = "quarkus.shutdown.delay")
-    Optional<Duration> drainDelay;
+    GracefulShutdown(InFlightTurns turns, WriteProbe writeProbe, DatabaseStartup database,
+            ShutdownSettings settings) {
+        this.turns = turns;
+        this.writeProbe = writeProbe;
+        this.database = database;
+        this.grace = settings.grace();
+        this.drainDelay = settings.drainDelay();
+    }
 
     private final AtomicBoolean draining = new AtomicBoolean();
     private final CountDownLatch drained = new CountDownLatch(1);
@@ -93,7 +90,7 @@ public class GracefulShutdown {
         }
         try {
             Duration delay = afterDelay && LaunchMode.current() != LaunchMode.DEVELOPMENT
-                    ? drainDelay.orElse(Duration.ZERO) : Duration.ZERO;
+                    ? drainDelay : Duration.ZERO;
             Thread.sleep(delay.toMillis()); // Quarkus keeps serving as usual meanwhile
             // cut early enough that the partial replies are stored, and the clients told, before the server closes
             Duration margin = grace.dividedBy(5).compareTo(CUT_BEFORE_END) < 0 ? grace.dividedBy(5) : CUT_BEFORE_END;

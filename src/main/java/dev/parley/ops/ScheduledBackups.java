@@ -1,86 +1,76 @@
 package dev.parley.ops;
 
-import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import jakarta.inject.Inject;
+import jakarta.enterprise.inject.Instance;
 
 import org.jboss.logging.Logger;
 
-import dev.parley.ops.data.SqliteBackups;
+import dev.parley.store.Backend;
+import dev.parley.store.DatabaseReady;
+import dev.parley.store.Dialect;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.scheduler.Scheduled;
 
 /**
- * Periodic online backups of the SQLite database ({@code PARLEY_BACKUP_INTERVAL}, off by default), kept to the newest
- * {@code PARLEY_BACKUP_KEEP}. A backup reads one snapshot and never blocks the writer; a failed one is logged and
- * counted, and the server keeps serving.
+ * Periodic online backups ({@code PARLEY_BACKUP_INTERVAL}, off by default) on the backends where the server takes
+ * them itself (SQLite), kept to the newest {@code PARLEY_BACKUP_KEEP}. A backup reads one snapshot and never blocks
+ * the writer; a failed one is logged and counted, and the server keeps serving.
  */
 @ApplicationScoped
 public class ScheduledBackups {
 
     private static final Logger LOG = Logger.getLogger(ScheduledBackups.class);
 
-    @Inject
-    ActiveBackend backend;
-
-    @Inject
-    MeterRegistry registry;
-
-    @Inject
-    BackupSettings settings;
-
+    private final Instance<Backend> backend;
+    private final BackupSettings settings;
+    private final Counter succeeded;
+    private final Counter failed;
     private final AtomicLong lastSuccessEpochSeconds = new AtomicLong();
-    private ScheduledExecutorService executor;
-    private Counter succeeded;
-    private Counter failed;
+    private volatile boolean ready;
 
-    void onReady(@Observes DatabaseReady ready) {
-        Duration interval = settings.interval().orElse(Duration.ZERO);
-        if (!backend.isSqlite() || interval.isZero() || interval.isNegative()) {
+    ScheduledBackups(Instance<Backend> backend, BackupSettings settings, MeterRegistry registry) {
+        this.backend = backend;
+        this.settings = settings;
+        this.succeeded = registry.counter("parley_backups", "outcome", "success");
+        this.failed = registry.counter("parley_backups", "outcome", "failure");
+        registry.gauge("parley_backup_last_success_timestamp_seconds", lastSuccessEpochSeconds);
+    }
+
+    void onReady(@Observes DatabaseReady event) {
+        if (settings.interval().isEmpty()) {
             return;
         }
-        succeeded = registry.counter("parley_backups", "outcome", "success");
-        failed = registry.counter("parley_backups", "outcome", "failure");
-        registry.gauge("parley_backup_last_success_timestamp_seconds", lastSuccessEpochSeconds);
-        executor = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "parley-backup");
-            t.setDaemon(true);
-            return t;
-        });
-        long every = interval.toMillis();
-        executor.scheduleWithFixedDelay(this::backupNow, every, every, TimeUnit.MILLISECONDS);
-        SqliteBackups.Policy policy = settings.policy(backend.sqlitePath());
-        LOG.infof("Scheduled backups every %s into %s, keeping the newest %d", interval, policy.directory(),
-                policy.keep());
+        if (!backend.get().takesScheduledBackups()) {
+            LOG.info("PARLEY_BACKUP_INTERVAL is set, but this backend is backed up with its own tools (see "
+                    + "parley backup); the server takes no scheduled backups");
+            return;
+        }
+        ready = true;
+        Dialect.BackupPolicy policy = settings.policy();
+        LOG.infof("Scheduled backups every %s into %s, keeping the newest %d", settings.interval().get(),
+                policy.dir() == null ? "the database's directory" : policy.dir(), policy.keep());
     }
 
+    @Scheduled(identity = "backup", every = "${parley.backup.interval:off}", delayed = "${parley.backup.interval:0s}",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void backupNow() {
-        Path db = backend.sqlitePath();
-        SqliteBackups.Policy policy = settings.policy(db);
+        if (!ready) {
+            return;
+        }
+        Dialect dialect = backend.get().dialect();
         try {
-            SqliteBackups.Backup b = SqliteBackups.backup(db, policy.fileFor(Instant.now()));
-            policy.prune();
-            lastSuccessEpochSeconds.set(Instant.now().getEpochSecond());
+            Dialect.Backup b = dialect.backup(java.util.Optional.empty(), settings.policy());
+            lastSuccessEpochSeconds.set(java.time.Instant.now().getEpochSecond());
             succeeded.increment();
-            LOG.infof("Backed up %s to %s (%d bytes in %d ms)", db, b.file(), b.bytes(), b.took().toMillis());
+            LOG.infof("Backed up %s to %s (%d bytes in %d ms)", dialect.describe(), b.location(), b.bytes(),
+                    b.took().toMillis());
         } catch (RuntimeException e) {
             failed.increment();
-            LOG.errorf("Scheduled backup of %s failed: %s", db, e.getMessage());
-        }
-    }
-
-    void onStop(@Observes ShutdownEvent event) {
-        if (executor != null) {
-            executor.shutdownNow();
+            LOG.errorf("Scheduled backup of %s failed: %s", dialect.describe(), e.getMessage());
         }
     }
 }

@@ -1,11 +1,20 @@
 package dev.parley.provider;
 
+import java.util.Set;
+
 import io.smallrye.mutiny.Multi;
 
-/** A source of model replies. Cancelling the returned stream must abort the underlying request. */
+/** A source of model replies: an OpenAI-compatible upstream or the demo model. */
 public interface ChatProvider {
 
     String name();
 
+    /** Whether it answers requests for {@code model}. */
+    boolean serves(String model);
+
+    /** The model names it advertises (none for an upstream that takes any name). */
+    Set<String> models();
+
+    /** Cancelling the returned stream must abort the underlying request. */
     Multi<ProviderChunk> stream(ProviderRequest request);
 }

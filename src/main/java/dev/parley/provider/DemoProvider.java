@@ -2,6 +2,7 @@ package dev.parley.provider;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 
 import io.smallrye.mutiny.Multi;
 
@@ -22,6 +23,16 @@ final class DemoProvider implements ChatProvider {
     @Override
     public String name() {
         return "demo";
+    }
+
+    @Override
+    public boolean serves(String model) {
+        return MODEL.equals(model);
+    }
+
+    @Override
+    public Set<String> models() {
+        return Set.of(MODEL);
     }
 
     @Override

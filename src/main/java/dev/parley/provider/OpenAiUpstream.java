@@ -50,11 +50,13 @@ final class OpenAiUpstream implements ChatProvider {
     }
 
     /** Explicitly listed models; empty means the upstream takes any model name. */
-    Set<String> models() {
+    @Override
+    public Set<String> models() {
         return models;
     }
 
-    boolean serves(String model) {
+    @Override
+    public boolean serves(String model) {
         return models.isEmpty() || models.contains(model);
     }
 
@@ -91,7 +93,7 @@ final class OpenAiUpstream implements ChatProvider {
             }
             req.send(Buffer.buffer(body.encode())).onSuccess(response -> {
                 if (response.statusCode() / 100 != 2) {
-                    response.body().onComplete(b -> fail(emitter, finished, new ProviderException(name,
+                    response.body().onComplete(b -> fail(emitter, finished, new UpstreamException(name,
                             response.statusCode(), "upstream " + name + " answered " + response.statusCode() + ": "
                                     + errorMessage(b.succeeded() ? b.result() : null))));
                     return;
@@ -119,11 +121,11 @@ final class OpenAiUpstream implements ChatProvider {
         try {
             chunk = new JsonObject(data);
         } catch (RuntimeException e) {
-            fail(emitter, finished, new ProviderException(name, 0, "upstream " + name + " sent a malformed chunk"));
+            fail(emitter, finished, new UpstreamException(name, 0, "upstream " + name + " sent a malformed chunk"));
             return;
         }
         if (chunk.containsKey("error")) {
-            fail(emitter, finished, new ProviderException(name, 0, "upstream " + name + " failed mid-stream: "
+            fail(emitter, finished, new UpstreamException(name, 0, "upstream " + name + " failed mid-stream: "
                     + errorMessage(Buffer.buffer(data))));
             return;
         }
@@ -153,13 +155,13 @@ final class OpenAiUpstream implements ChatProvider {
         }
     }
 
-    private ProviderException failure(Throwable e) {
-        if (e instanceof ProviderException p) {
+    private UpstreamException failure(Throwable e) {
+        if (e instanceof UpstreamException p) {
             return p;
         }
         String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         LOG.debugf("upstream %s failed: %s", name, why);
-        return new ProviderException(name, 0, "upstream " + name + " (" + baseUrl + ") failed: " + why);
+        return new UpstreamException(name, 0, "upstream " + name + " (" + baseUrl + ") failed: " + why);
     }
 
     private static String errorMessage(Buffer body) {

@@ -1,6 +1,7 @@
 package dev.parley.store;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -9,7 +10,11 @@ import io.smallrye.mutiny.Uni;
 /** Conversations. Every call is scoped to one tenant: another tenant's conversation does not exist. */
 public interface ConversationStore {
 
-    Uni<Void> create(Conversation conversation);
+    /**
+     * Creates the conversation with its first messages (none, or a whole prompt sent to the OpenAI-compatible API)
+     * in one transaction: either all of it is stored or nothing.
+     */
+    Uni<Void> create(Conversation conversation, List<Message> messages);
 
     Uni<Optional<Conversation>> find(UUID tenantId, UUID id);
 

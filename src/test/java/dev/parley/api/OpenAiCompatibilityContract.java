@@ -130,6 +130,22 @@ public abstract class OpenAiCompatibilityContract {
     }
 
     @Test
+    void aNewConversationOfThousandsOfMessagesIsStoredWhole() {
+        ChatCompletionCreateParams.Builder params = ChatCompletionCreateParams.builder().model(FakeUpstream.MODEL);
+        for (int i = 0; i < 2_000; i++) {
+            params.addUserMessage("question " + i).addAssistantMessage("answer " + i);
+        }
+        params.addUserMessage("the last question");
+        HttpResponseFor<ChatCompletion> raw = client.chat().completions().withRawResponse().create(params.build());
+        assertThat(raw.parse().choices().get(0).message().content()).hasValue(FakeUpstream.expectedText(5));
+        String conversation = raw.headers().values(OpenAiResource.CONVERSATION_HEADER).get(0);
+        List<Message> all = result(messages.list(tenantId, UUID.fromString(conversation), null, 10_000)).items();
+        assertThat(all).hasSize(4_002);
+        assertThat(all.get(4_000).content()).isEqualTo("the last question");
+        assertThat(all.get(4_001).content()).isEqualTo(FakeUpstream.expectedText(5));
+    }
+
+    @Test
     void aWrongKeyIsRejectedAsUnauthorized() {
         OpenAIClient stranger = OpenAIOkHttpClient.builder().baseUrl("http://localhost:" + RestAssured.port + "/v1")
                 .apiKey("pk_wrong").maxRetries(0).build();

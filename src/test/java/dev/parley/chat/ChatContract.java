@@ -161,11 +161,11 @@ public abstract class ChatContract {
         JsonObject problem = new JsonObject(last.data());
         assertThat(problem.getString("type")).endsWith("/upstream-error");
         assertThat(problem.getInteger("status")).isEqualTo(502);
-        assertThat(problem.getString("finishReason")).isEqualTo(ChatTurns.PROVIDER_ERROR);
+        assertThat(problem.getString("finishReason")).isEqualTo(Turn.PROVIDER_ERROR);
 
         Message reply = stored(id).get(1);
         assertThat(reply.content()).isEqualTo(FakeUpstream.expectedText(3));
-        assertThat(reply.finishReason()).isEqualTo(ChatTurns.PROVIDER_ERROR);
+        assertThat(reply.finishReason()).isEqualTo(Turn.PROVIDER_ERROR);
         assertThat(reply.id().toString()).isEqualTo(problem.getString("messageId"));
     }
 
@@ -179,7 +179,7 @@ public abstract class ChatContract {
         } // the client goes away here
 
         Message reply = Eventually.value(() -> stored(id), s -> s.size() == 2, Duration.ofSeconds(10)).get(1);
-        assertThat(reply.finishReason()).isEqualTo(ChatTurns.CLIENT_DISCONNECTED);
+        assertThat(reply.finishReason()).isEqualTo(Turn.CLIENT_DISCONNECTED);
         assertThat(reply.content()).startsWith(FakeUpstream.expectedText(3));
         Eventually.value(FakeUpstream::totalAbandoned, n -> n == 1, Duration.ofSeconds(10));
         assertThat(FakeUpstream.FIRST.completed.get() + FakeUpstream.SECOND.completed.get()).isZero();
@@ -221,7 +221,7 @@ public abstract class ChatContract {
             assertThat(events.get(events.size() - 1).name()).isEqualTo("error");
         }
         assertThat(FakeUpstream.FIRST.requests).hasSize(2);
-        assertThat(stored(id)).extracting(Message::finishReason).containsExactly(null, ChatTurns.PROVIDER_ERROR);
+        assertThat(stored(id)).extracting(Message::finishReason).containsExactly(null, Turn.PROVIDER_ERROR);
     }
 
     @Test
@@ -235,7 +235,7 @@ public abstract class ChatContract {
         }
         assertThat(events).extracting(SseClient.Event::name).containsExactly("message.start", "error");
         assertThat(new JsonObject(events.get(1).data()).getString("detail")).contains("is down");
-        assertThat(stored(id)).extracting(Message::finishReason).containsExactly(null, ChatTurns.PROVIDER_ERROR);
+        assertThat(stored(id)).extracting(Message::finishReason).containsExactly(null, Turn.PROVIDER_ERROR);
     }
 
     @Test

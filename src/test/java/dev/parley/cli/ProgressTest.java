@@ -8,7 +8,7 @@ import java.nio.charset.StandardCharsets;
 
 import org.junit.jupiter.api.Test;
 
-import dev.parley.ops.data.Table;
+import dev.parley.store.Table;
 
 /** What copy-data shows while it works: a redrawn bar on a terminal, plain lines elsewhere, nothing on request. */
 class ProgressTest {

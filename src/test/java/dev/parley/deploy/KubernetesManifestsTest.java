@@ -44,7 +44,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 
-import dev.parley.ops.DatabaseUrl;
+import dev.parley.store.DatabaseUrl;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
@@ -457,7 +457,7 @@ class KubernetesManifestsTest {
         Workload parley = edge.parley();
         Container container = parley.container(PARLEY);
         DatabaseUrl url = DatabaseUrl.parse(edge.env(container, "DATABASE_URL").orElse(null));
-        assertThat(url.isSqlite()).as("edge: DATABASE_URL selects SQLite").isTrue();
+        assertThat(url.backend()).as("edge: DATABASE_URL selects SQLite").isEqualTo(DatabaseUrl.Backend.SQLITE);
         assertThat(url.sqlitePath().isAbsolute() && url.sqlitePath().toString().startsWith("/"))
                 .as("edge: DATABASE_URL names an absolute path (%s), independent of the image's working directory",
                         url.sqlitePath())

@@ -14,7 +14,8 @@ import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.Test;
 
-import dev.parley.ops.data.SqliteBackups;
+import dev.parley.store.DatabaseUrl;
+import dev.parley.store.sqlite.SqliteBackups;
 import dev.parley.testing.Eventually;
 import dev.parley.testing.SqliteBackend;
 import io.quarkus.test.junit.QuarkusTest;
@@ -31,7 +32,7 @@ class ScheduledBackupsTest {
         @Override
         public Map<String, String> getConfigOverrides() {
             Map<String, String> config = new HashMap<>(super.getConfigOverrides());
-            config.put("parley.backup.interval", "200ms");
+            config.put("parley.backup.interval", "1s"); // the scheduler ticks once a second
             config.put("parley.backup.keep", "2");
             config.put("parley.backup.dir", DIR.toString());
             return config;
@@ -39,7 +40,7 @@ class ScheduledBackupsTest {
     }
 
     @Inject
-    ActiveBackend backend;
+    DatabaseUrl database;
 
     @Test
     void backupsAreTakenOnScheduleAndOnlyTheNewestAreKept() throws Exception {
@@ -50,7 +51,7 @@ class ScheduledBackupsTest {
         assertThat(backups()).hasSizeLessThanOrEqualTo(3); // 2 kept, at most one written since the last prune
         Path newest = backups().get(backups().size() - 1);
         assertThat(SqliteBackups.integrityCheck(newest)).isEqualTo("ok");
-        assertThat(newest.getFileName().toString()).startsWith(backend.sqlitePath().getFileName() + ".");
+        assertThat(newest.getFileName().toString()).startsWith(database.sqlitePath().getFileName() + ".");
     }
 
     private static List<Path> backups() {

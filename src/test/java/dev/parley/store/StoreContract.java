@@ -56,13 +56,37 @@ public abstract class StoreContract {
 
     private Conversation create(String title) {
         Conversation c = conversation(tenant, title, Timestamps.now());
-        result(conversations.create(c));
+        result(conversations.create(c, List.of()));
         return c;
     }
 
     private Message message(Conversation c, Message.Role role, String content, Instant at) {
         return new Message(UuidV7.next(), c.tenantId(), c.id(), role, content, 3, 7, role == Message.Role.ASSISTANT
                 ? "stop" : null, at);
+    }
+
+    @Test
+    void aConversationIsCreatedWithItsFirstMessagesInOneTransaction() {
+        Instant at = Timestamps.now();
+        Conversation c = conversation(tenant, "with prompt", at);
+        List<Message> prompt = new ArrayList<>();
+        for (int i = 0; i < 500; i++) {
+            prompt.add(message(c, i % 2 == 0 ? Message.Role.USER : Message.Role.ASSISTANT, "m" + i,
+                    at.plusNanos(i * 1000L)));
+        }
+        result(conversations.create(c, prompt));
+        assertThat(result(messages.list(tenant, c.id(), null, 1000)).items()).isEqualTo(prompt);
+    }
+
+    @Test
+    void aConversationWhoseMessagesCannotBeStoredIsNotStoredEither() {
+        Conversation c = conversation(tenant, "half", Timestamps.now());
+        Message fine = message(c, Message.Role.USER, "fine", Timestamps.now());
+        Message orphan = new Message(UuidV7.next(), UuidV7.next(), c.id(), Message.Role.USER, "no such tenant", 0, 0,
+                null, Timestamps.now());
+        assertThatThrownBy(() -> result(conversations.create(c, List.of(fine, orphan)))).isNotNull();
+        assertThat(result(conversations.find(tenant, c.id()))).isEmpty();
+        assertThat(result(messages.list(tenant, c.id(), null, 10)).items()).isEmpty();
     }
 
     @Test
@@ -88,12 +112,12 @@ public abstract class StoreContract {
         List<Conversation> created = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
             Conversation c = conversation(tenant, "c" + i, base.plusSeconds(i));
-            result(conversations.create(c));
+            result(conversations.create(c, List.of()));
             created.add(c);
         }
         // two conversations with the same activity time are ordered by id, and neither is skipped between pages
         Conversation tie = conversation(tenant, "tie", base.plusSeconds(2));
-        result(conversations.create(tie));
+        result(conversations.create(tie, List.of()));
 
         List<String> titles = new ArrayList<>();
         Cursor cursor = null;
@@ -230,7 +254,7 @@ public abstract class StoreContract {
         for (Instant at : List.of(Instant.EPOCH, Instant.parse("2999-12-31T23:59:59.999999Z"),
                 Instant.parse("2026-01-02T03:04:05.123456Z"))) {
             Conversation c = conversation(tenant, "t", at);
-            result(conversations.create(c));
+            result(conversations.create(c, List.of()));
             assertThat(result(conversations.find(tenant, c.id()))).get().extracting(Conversation::createdAt)
                     .isEqualTo(at);
         }

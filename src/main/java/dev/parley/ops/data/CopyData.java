@@ -7,11 +7,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.LocalDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -21,8 +17,8 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.atomic.AtomicReference;
 
-import org.postgresql.PGConnection;
-import org.postgresql.copy.CopyIn;
+import dev.parley.store.RootCause;
+import dev.parley.store.Table;
 
 /**
  * Copies every Parley table from one database to another (SQLite to PostgreSQL, or back), then proves the copy.
@@ -31,9 +27,9 @@ import org.postgresql.copy.CopyIn;
  * always holds a key-ordered prefix of each table and {@code resume} continues after the largest key already there,
  * without duplicating a row.</li>
  * <li>The source is read in one snapshot (one read transaction on SQLite, REPEATABLE READ on PostgreSQL).</li>
- * <li>Values go through their logical types ({@link ColumnType}): ids, microsecond UTC instants, booleans and JSON
- * come out as they went in. Into PostgreSQL rows are streamed with {@code COPY}; into SQLite with batched
- * inserts.</li>
+ * <li>Values go through their logical types ({@link dev.parley.store.ColumnType}) and each adapter's codec
+ * ({@link dev.parley.store.Dialect}): ids, microsecond UTC instants, booleans and JSON come out as they went in. Each
+ * dialect writes in bulk its own way (PostgreSQL: {@code COPY}; SQLite: batched inserts).</li>
  * <li>Verification reads both sides again in key order and compares per-table row counts and a SHA-256 over each
  * row's canonical bytes ({@link RowCanon}), naming the first differing key.</li>
  * </ul>
@@ -99,17 +95,13 @@ public final class CopyData {
         Connection src = from.connection();
         Connection dst = to.connection();
         src.setAutoCommit(false);
-        if (!from.isSqlite()) {
-            try (Statement st = src.createStatement()) {
-                st.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
-            }
-        }
+        from.dialect().readSnapshot(src);
         dst.setAutoCommit(false);
         try {
             for (Table t : Table.ALL) {
                 copied += copyTable(from, to, t, options, listener);
             }
-            List<String> sequences = to.isSqlite() ? List.of() : resetSequences(dst);
+            List<String> sequences = to.dialect().afterCopy(dst, Table.ALL);
             dst.commit();
             Duration took = Duration.ofNanos(System.nanoTime() - start);
             src.commit();
@@ -131,7 +123,7 @@ public final class CopyData {
         long copied = 0;
         try (Rows rows = new Rows(from, t, after, options.batchSize(), false)) {
             for (List<Object[]> batch = rows.nextBatch(); batch != null; batch = rows.nextBatch()) {
-                write(to, t, batch);
+                to.insert(t, batch);
                 to.connection().commit();
                 copied += batch.size();
                 listener.batchCommitted(t, batch.size());
@@ -139,106 +131,6 @@ public final class CopyData {
         }
         listener.tableFinished(t);
         return copied;
-    }
-
-    private static void write(OpsDatabase to, Table t, List<Object[]> rows) throws SQLException {
-        if (to.isSqlite()) {
-            to.insert(t, rows);
-            return;
-        }
-        StringBuilder sb = new StringBuilder(rows.size() * 256);
-        for (Object[] row : rows) {
-            for (int i = 0; i < row.length; i++) {
-                if (i > 0) {
-                    sb.append('\t');
-                }
-                copyText(sb, t.columns().get(i).type(), row[i]);
-            }
-            sb.append('\n');
-        }
-        byte[] bytes = sb.toString().getBytes(StandardCharsets.UTF_8);
-        CopyIn in = to.connection().unwrap(PGConnection.class).getCopyAPI()
-                .copyIn("COPY " + t.name() + " (" + t.columnList() + ") FROM STDIN");
-        try {
-            in.writeToCopy(bytes, 0, bytes.length);
-            in.endCopy();
-        } finally {
-            if (in.isActive()) {
-                in.cancelCopy();
-            }
-        }
-    }
-
-    /** A value in PostgreSQL's COPY text format. */
-    private static void copyText(StringBuilder sb, ColumnType type, Object v) {
-        if (v == null) {
-            sb.append("\\N");
-            return;
-        }
-        switch (type) {
-            case ID, INTEGER -> sb.append(v);
-            case BOOLEAN -> sb.append((Boolean) v ? 't' : 'f');
-            case INSTANT -> {
-                Instant at = (Instant) v;
-                LocalDateTime t = LocalDateTime.ofEpochSecond(at.getEpochSecond(), at.getNano(), ZoneOffset.UTC);
-                digits(sb, t.getYear(), 4).append('-');
-                digits(sb, t.getMonthValue(), 2).append('-');
-                digits(sb, t.getDayOfMonth(), 2).append(' ');
-                digits(sb, t.getHour(), 2).append(':');
-                digits(sb, t.getMinute(), 2).append(':');
-                digits(sb, t.getSecond(), 2).append('.');
-                digits(sb, t.getNano() / 1000, 6).append("+00");
-            }
-            case TEXT, JSON -> {
-                String s = (String) v;
-                for (int i = 0; i < s.length(); i++) {
-                    char c = s.charAt(i);
-                    switch (c) {
-                        case '\\' -> sb.append("\\\\");
-                        case '\n' -> sb.append("\\n");
-                        case '\r' -> sb.append("\\r");
-                        case '\t' -> sb.append("\\t");
-                        default -> sb.append(c);
-                    }
-                }
-            }
-        }
-    }
-
-    private static StringBuilder digits(StringBuilder sb, int value, int width) {
-        String s = Integer.toString(value);
-        for (int i = s.length(); i < width; i++) {
-            sb.append('0');
-        }
-        return sb.append(s);
-    }
-
-    /** Moves every sequence owned by a copied table past the largest value copied into its column. */
-    private static List<String> resetSequences(Connection c) throws SQLException {
-        List<String> done = new ArrayList<>();
-        String find = "SELECT s.relname, t.relname, a.attname FROM pg_class s "
-                + "JOIN pg_depend d ON d.objid = s.oid AND d.deptype IN ('a', 'i') "
-                + "JOIN pg_class t ON t.oid = d.refobjid "
-                + "JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid "
-                + "WHERE s.relkind = 'S' AND t.relname = ANY (?)";
-        List<String[]> owned = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(find)) {
-            ps.setArray(1, c.createArrayOf("text", Table.ALL.stream().map(Table::name).toArray()));
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    owned.add(new String[] { rs.getString(1), rs.getString(2), rs.getString(3) });
-                }
-            }
-        }
-        for (String[] o : owned) {
-            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
-                    "SELECT setval('\"" + o[0] + "\"', COALESCE(MAX(\"" + o[2] + "\"), 0) + 1, false) FROM \""
-                            + o[1] + "\"")) {
-                rs.next();
-                done.add(o[0] + " -> " + rs.getLong(1));
-            }
-        }
-        return done;
     }
 
     /** Compares both databases table by table; see {@link TableCheck}. */
@@ -345,11 +237,12 @@ public final class CopyData {
         private void scan(OpsDatabase db, Table table, Object after, int batchSize, boolean ownTransaction)
                 throws SQLException, InterruptedException {
             Connection c = db.connection();
-            if (ownTransaction && c.getAutoCommit() && !db.isSqlite()) {
-                c.setAutoCommit(false); // PostgreSQL streams with a cursor only inside a transaction
+            if (ownTransaction && c.getAutoCommit()) {
+                c.setAutoCommit(false); // one snapshot; and PostgreSQL streams with a cursor only inside a transaction
             }
             String sql = "SELECT " + table.columnList() + " FROM " + table.name()
-                    + (after == null ? "" : " WHERE " + db.ordered(table) + " > ?") + " ORDER BY " + db.ordered(table);
+                    + (after == null ? "" : " WHERE " + db.dialect().orderByKey(table) + " > ?") + " ORDER BY "
+                    + db.dialect().orderByKey(table);
             int width = table.columns().size();
             try (PreparedStatement ps = c.prepareStatement(sql)) {
                 ps.setFetchSize(Math.max(batchSize, 100));
@@ -398,7 +291,7 @@ public final class CopyData {
                 if (failed instanceof SQLException sql) {
                     throw sql;
                 } else if (failed != null) {
-                    throw new SQLException("reading " + where + " failed: " + OpsDatabase.oneLine(failed), failed);
+                    throw new SQLException("reading " + where + " failed: " + RootCause.message(failed), failed);
                 }
                 return null;
             }

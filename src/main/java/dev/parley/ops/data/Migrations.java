@@ -1,11 +1,11 @@
 package dev.parley.ops.data;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
@@ -13,10 +13,12 @@ import org.flywaydb.core.api.MigrationInfo;
 import org.flywaydb.core.api.MigrationInfoService;
 import org.flywaydb.core.api.output.MigrateResult;
 
+import dev.parley.store.Dialect;
+
 /**
  * Applies pending migrations the one way Parley does it, at start-up and from {@code parley migrate}: all pending
- * migrations in one transaction (so a failure leaves the schema exactly as it was), and on SQLite a backup of the
- * database first, keeping the newest {@code keep} backups.
+ * migrations in one transaction (so a failure leaves the schema exactly as it was), after a backup of an existing
+ * database where the backend takes one itself ({@link Dialect#backupBeforeMigration}).
  */
 public final class Migrations {
 
@@ -59,15 +61,17 @@ public final class Migrations {
         return current == null || current.getVersion() == null ? "none" : current.getVersion().getVersion();
     }
 
-    public static Outcome apply(Flyway configured, SqliteBackups.Policy sqliteBackup, Consumer<String> log) {
-        return apply(configured, plan(configured), sqliteBackup, log);
+    public static Outcome apply(Flyway configured, Supplier<Optional<Dialect.Backup>> backupFirst,
+            Consumer<String> log) {
+        return apply(configured, plan(configured), backupFirst, log);
     }
 
     /**
-     * Applies what {@code plan} (read from the same database) found pending. {@code sqliteBackup} is null on
-     * PostgreSQL; on SQLite a database that already has a schema is backed up before anything changes.
+     * Applies what {@code plan} (read from the same database) found pending. A database that already has a schema
+     * is backed up by {@code backupFirst} before anything changes (the backends that take no backup of their own give
+     * none).
      */
-    public static Outcome apply(Flyway configured, Plan plan, SqliteBackups.Policy sqliteBackup,
+    public static Outcome apply(Flyway configured, Plan plan, Supplier<Optional<Dialect.Backup>> backupFirst,
             Consumer<String> log) {
         List<Pending> pending = plan.pending();
         if (pending.isEmpty()) {
@@ -76,11 +80,14 @@ public final class Migrations {
         Flyway flyway = Flyway.configure(configured.getConfiguration().getClassLoader())
                 .configuration(configured.getConfiguration()).group(true).load();
         Path backup = null;
-        if (sqliteBackup != null && Files.exists(sqliteBackup.database()) && !"none".equals(plan.currentVersion())) {
-            backup = SqliteBackups.backup(sqliteBackup.database(), sqliteBackup.fileFor(Instant.now())).file();
-            log.accept("Backed up " + sqliteBackup.database() + " to " + backup + " before applying migrations");
-            for (Path old : sqliteBackup.prune()) {
-                log.accept("Deleted old backup " + old + " (keeping the newest " + sqliteBackup.keep() + ")");
+        if (!"none".equals(plan.currentVersion())) {
+            Optional<Dialect.Backup> taken = backupFirst.get();
+            if (taken.isPresent()) {
+                backup = Path.of(taken.get().location());
+                log.accept("Backed up the database to " + backup + " before applying migrations");
+                for (Path old : taken.get().pruned()) {
+                    log.accept("Deleted old backup " + old);
+                }
             }
         }
         MigrateResult result;

@@ -1,6 +1,7 @@
 /**
- * Operations on data outside the serving path: a plain JDBC connection to either backend ({@link OpsDatabase}), the
- * table model both dialects share ({@link Table}), migrations with a SQLite backup first ({@link Migrations}), online
- * SQLite backups ({@link SqliteBackups}) and the verified copy between backends ({@link CopyData}).
+ * Operations on data outside the serving path, written once for both backends through the adapters'
+ * {@link dev.parley.store.Dialect}: a plain JDBC connection ({@link dev.parley.ops.data.OpsDatabase}), migrations
+ * with a backup first where the backend takes one ({@link dev.parley.ops.data.Migrations}) and the verified copy
+ * between backends ({@link dev.parley.ops.data.CopyData}).
  */
 package dev.parley.ops.data;

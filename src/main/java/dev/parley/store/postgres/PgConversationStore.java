@@ -1,17 +1,18 @@
 package dev.parley.store.postgres;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Typed;
-import jakarta.inject.Inject;
 
 import dev.parley.store.Conversation;
 import dev.parley.store.ConversationChange;
 import dev.parley.store.ConversationStore;
 import dev.parley.store.Cursor;
+import dev.parley.store.Message;
 import dev.parley.store.Page;
 import io.smallrye.mutiny.Uni;
 
@@ -19,12 +20,20 @@ import io.smallrye.mutiny.Uni;
 @Typed(PgConversationStore.class)
 public class PgConversationStore implements ConversationStore {
 
-    @Inject
-    PgSessions sessions;
+    private final PgSessions sessions;
+
+    PgConversationStore(PgSessions sessions) {
+        this.sessions = sessions;
+    }
 
     @Override
-    public Uni<Void> create(Conversation conversation) {
-        return sessions.inTransaction(s -> s.persist(ConversationEntity.of(conversation)));
+    public Uni<Void> create(Conversation conversation, List<Message> messages) {
+        if (messages.isEmpty()) {
+            return sessions.inTransaction(s -> s.persist(ConversationEntity.of(conversation)));
+        }
+        return sessions.inTransaction(s -> s.persist(ConversationEntity.of(conversation))
+                .chain(s::flush) // the conversation row first: the messages reference it
+                .chain(() -> s.persistAll(messages.stream().map(MessageEntity::of).toArray())));
     }
 
     @Override

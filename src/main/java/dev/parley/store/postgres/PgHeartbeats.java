@@ -4,7 +4,6 @@ import java.time.Instant;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Typed;
-import jakarta.inject.Inject;
 
 import dev.parley.store.Heartbeats;
 import io.smallrye.mutiny.Uni;
@@ -13,8 +12,11 @@ import io.smallrye.mutiny.Uni;
 @Typed(PgHeartbeats.class)
 public class PgHeartbeats implements Heartbeats {
 
-    @Inject
-    PgSessions sessions;
+    private final PgSessions sessions;
+
+    PgHeartbeats(PgSessions sessions) {
+        this.sessions = sessions;
+    }
 
     @Override
     public Uni<Void> beat(String instance, Instant at) {

@@ -7,7 +7,6 @@ import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Typed;
-import jakarta.inject.Inject;
 
 import dev.parley.store.Cursor;
 import dev.parley.store.Message;
@@ -20,8 +19,11 @@ import io.smallrye.mutiny.Uni;
 @Typed(PgMessageStore.class)
 public class PgMessageStore implements MessageStore {
 
-    @Inject
-    PgSessions sessions;
+    private final PgSessions sessions;
+
+    PgMessageStore(PgSessions sessions) {
+        this.sessions = sessions;
+    }
 
     /** One statement, so one round trip: touch the conversation (tenant-checked) and insert only if it exists. */
     private static final String APPEND = "WITH touched AS (UPDATE conversations SET updated_at = GREATEST(updated_at, "

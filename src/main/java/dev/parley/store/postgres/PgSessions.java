@@ -3,7 +3,6 @@ package dev.parley.store.postgres;
 import java.util.function.Function;
 
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
 
 import org.hibernate.reactive.mutiny.Mutiny;
 
@@ -22,11 +21,13 @@ class PgSessions {
 
     // Through Instance: the session factory bean is inactive on SQLite, and a direct injection point would make
     // Quarkus initialise it eagerly at start-up.
-    @Inject
-    InjectableInstance<Mutiny.SessionFactory> sessionFactory;
+    private final InjectableInstance<Mutiny.SessionFactory> sessionFactory;
+    private final Vertx vertx;
 
-    @Inject
-    Vertx vertx;
+    PgSessions(InjectableInstance<Mutiny.SessionFactory> sessionFactory, Vertx vertx) {
+        this.sessionFactory = sessionFactory;
+        this.vertx = vertx;
+    }
 
     <T> Uni<T> inTransaction(Function<Mutiny.Session, Uni<T>> work) {
         return onVertxContext(() -> sessionFactory.get().withTransaction((session, tx) -> work.apply(session)));

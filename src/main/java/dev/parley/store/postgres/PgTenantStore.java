@@ -7,7 +7,6 @@ import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Typed;
-import jakarta.inject.Inject;
 
 import dev.parley.store.ApiKey;
 import dev.parley.store.Tenant;
@@ -19,8 +18,11 @@ import io.smallrye.mutiny.Uni;
 @Typed(PgTenantStore.class)
 public class PgTenantStore implements TenantStore {
 
-    @Inject
-    PgSessions sessions;
+    private final PgSessions sessions;
+
+    PgTenantStore(PgSessions sessions) {
+        this.sessions = sessions;
+    }
 
     @Override
     public Uni<Void> createTenant(Tenant tenant, ApiKey firstKey) {

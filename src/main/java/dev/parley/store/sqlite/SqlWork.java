@@ -5,6 +5,6 @@ import java.sql.SQLException;
 
 /** A unit of JDBC work run on a connection Parley lends for its duration. */
 @FunctionalInterface
-public interface SqlWork<T> {
+interface SqlWork<T> {
     T run(Connection connection) throws SQLException;
 }

@@ -1,9 +1,9 @@
 package dev.parley.store.sqlite;
 
-import static dev.parley.store.sqlite.SqliteValues.getId;
-import static dev.parley.store.sqlite.SqliteValues.getInstant;
-import static dev.parley.store.sqlite.SqliteValues.setId;
-import static dev.parley.store.sqlite.SqliteValues.setInstant;
+import static dev.parley.store.sqlite.SqliteCodec.getId;
+import static dev.parley.store.sqlite.SqliteCodec.getInstant;
+import static dev.parley.store.sqlite.SqliteCodec.setId;
+import static dev.parley.store.sqlite.SqliteCodec.setInstant;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -17,12 +17,12 @@ import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Typed;
-import jakarta.inject.Inject;
 
 import dev.parley.store.Conversation;
 import dev.parley.store.ConversationChange;
 import dev.parley.store.ConversationStore;
 import dev.parley.store.Cursor;
+import dev.parley.store.Message;
 import dev.parley.store.Page;
 import io.smallrye.mutiny.Uni;
 
@@ -32,14 +32,16 @@ public class SqliteConversationStore implements ConversationStore {
 
     private static final String COLUMNS = "id, tenant_id, title, model, archived, created_at, updated_at, metadata";
 
-    @Inject
-    SqliteWriter writer;
+    private final SqliteWriter writer;
+    private final SqliteReaders readers;
 
-    @Inject
-    SqliteReaders readers;
+    SqliteConversationStore(SqliteWriter writer, SqliteReaders readers) {
+        this.writer = writer;
+        this.readers = readers;
+    }
 
     @Override
-    public Uni<Void> create(Conversation conv) {
+    public Uni<Void> create(Conversation conv, List<Message> messages) {
         return writer.submit("create-conversation", c -> {
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO conversations (" + COLUMNS
                     + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
@@ -53,6 +55,7 @@ public class SqliteConversationStore implements ConversationStore {
                 ps.setString(8, conv.metadata());
                 ps.executeUpdate();
             }
+            SqliteMessageStore.insert(c, messages);
             return null;
         });
     }

@@ -5,7 +5,6 @@ import java.time.Instant;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Typed;
-import jakarta.inject.Inject;
 
 import dev.parley.store.Heartbeats;
 import io.smallrye.mutiny.Uni;
@@ -14,8 +13,11 @@ import io.smallrye.mutiny.Uni;
 @Typed(SqliteHeartbeats.class)
 public class SqliteHeartbeats implements Heartbeats {
 
-    @Inject
-    SqliteWriter writer;
+    private final SqliteWriter writer;
+
+    SqliteHeartbeats(SqliteWriter writer) {
+        this.writer = writer;
+    }
 
     @Override
     public Uni<Void> beat(String instance, Instant at) {
@@ -23,7 +25,7 @@ public class SqliteHeartbeats implements Heartbeats {
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO heartbeats (instance, beat_at) VALUES (?, ?) "
                     + "ON CONFLICT (instance) DO UPDATE SET beat_at = excluded.beat_at")) {
                 ps.setString(1, instance);
-                SqliteValues.setInstant(ps, 2, at);
+                SqliteCodec.setInstant(ps, 2, at);
                 ps.executeUpdate();
             }
             return null;

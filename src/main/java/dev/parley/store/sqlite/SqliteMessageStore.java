@@ -1,10 +1,11 @@
 package dev.parley.store.sqlite;
 
-import static dev.parley.store.sqlite.SqliteValues.getId;
-import static dev.parley.store.sqlite.SqliteValues.getInstant;
-import static dev.parley.store.sqlite.SqliteValues.setId;
-import static dev.parley.store.sqlite.SqliteValues.setInstant;
+import static dev.parley.store.sqlite.SqliteCodec.getId;
+import static dev.parley.store.sqlite.SqliteCodec.getInstant;
+import static dev.parley.store.sqlite.SqliteCodec.setId;
+import static dev.parley.store.sqlite.SqliteCodec.setInstant;
 
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -15,7 +16,6 @@ import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Typed;
-import jakarta.inject.Inject;
 
 import dev.parley.store.Cursor;
 import dev.parley.store.Message;
@@ -31,11 +31,13 @@ public class SqliteMessageStore implements MessageStore {
     private static final String COLUMNS = "id, tenant_id, conversation_id, role, content, tokens_in, tokens_out, "
             + "finish_reason, created_at";
 
-    @Inject
-    SqliteWriter writer;
+    private final SqliteWriter writer;
+    private final SqliteReaders readers;
 
-    @Inject
-    SqliteReaders readers;
+    SqliteMessageStore(SqliteWriter writer, SqliteReaders readers) {
+        this.writer = writer;
+        this.readers = readers;
+    }
 
     @Override
     public Uni<Void> append(Message m) {
@@ -49,8 +51,19 @@ public class SqliteMessageStore implements MessageStore {
                     throw new NoSuchConversationException(m.conversationId());
                 }
             }
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO messages (" + COLUMNS
-                    + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+            insert(c, List.of(m));
+            return null;
+        });
+    }
+
+    /** Inserts messages of a conversation that the caller made sure exists, inside the caller's transaction. */
+    static void insert(Connection c, List<Message> messages) throws SQLException {
+        if (messages.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO messages (" + COLUMNS
+                + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+            for (Message m : messages) {
                 setId(ps, 1, m.id());
                 setId(ps, 2, m.tenantId());
                 setId(ps, 3, m.conversationId());
@@ -60,10 +73,10 @@ public class SqliteMessageStore implements MessageStore {
                 ps.setInt(7, m.tokensOut());
                 ps.setString(8, m.finishReason());
                 setInstant(ps, 9, m.createdAt());
-                ps.executeUpdate();
+                ps.addBatch();
             }
-            return null;
-        });
+            ps.executeBatch();
+        }
     }
 
     @Override

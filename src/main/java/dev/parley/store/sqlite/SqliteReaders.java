@@ -8,9 +8,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.agroal.DataSource;
@@ -22,14 +19,15 @@ import io.smallrye.mutiny.Uni;
  * for the writer (WAL) and never blocks the event loop.
  */
 @ApplicationScoped
-public class SqliteReaders {
+class SqliteReaders {
 
-    @Inject
-    @DataSource("sqlite")
-    InjectableInstance<AgroalDataSource> dataSource;
+    private final InjectableInstance<AgroalDataSource> dataSource;
+    private final int readers;
 
-    @ConfigProperty(name = "parley.sqlite.readers", defaultValue = "4")
-    int readers;
+    SqliteReaders(@DataSource("sqlite") InjectableInstance<AgroalDataSource> dataSource, SqliteSettings settings) {
+        this.dataSource = dataSource;
+        this.readers = settings.readers();
+    }
 
     private volatile ExecutorService pool;
 
@@ -52,18 +50,18 @@ public class SqliteReaders {
         return p;
     }
 
-    public <T> Uni<T> read(SqlWork<T> work) {
+    <T> Uni<T> read(SqlWork<T> work) {
         return Uni.createFrom().emitter(emitter -> {
-            CallerContext caller = CallerContext.capture();
+            ReturnContext origin = ReturnContext.capture();
             pool().execute(() -> {
                 T result;
                 try (Connection c = dataSource.get().getConnection()) {
                     result = work.run(c);
                 } catch (Throwable e) {
-                    caller.fail(emitter, e);
+                    origin.fail(emitter, e);
                     return;
                 }
-                caller.complete(emitter, result);
+                origin.complete(emitter, result);
             });
         });
     }

@@ -1,9 +1,9 @@
 package dev.parley.store.sqlite;
 
-import static dev.parley.store.sqlite.SqliteValues.getId;
-import static dev.parley.store.sqlite.SqliteValues.getInstant;
-import static dev.parley.store.sqlite.SqliteValues.setId;
-import static dev.parley.store.sqlite.SqliteValues.setInstant;
+import static dev.parley.store.sqlite.SqliteCodec.getId;
+import static dev.parley.store.sqlite.SqliteCodec.getInstant;
+import static dev.parley.store.sqlite.SqliteCodec.setId;
+import static dev.parley.store.sqlite.SqliteCodec.setInstant;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -16,7 +16,6 @@ import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Typed;
-import jakarta.inject.Inject;
 
 import dev.parley.store.ApiKey;
 import dev.parley.store.Tenant;
@@ -27,11 +26,13 @@ import io.smallrye.mutiny.Uni;
 @Typed(SqliteTenantStore.class)
 public class SqliteTenantStore implements TenantStore {
 
-    @Inject
-    SqliteWriter writer;
+    private final SqliteWriter writer;
+    private final SqliteReaders readers;
 
-    @Inject
-    SqliteReaders readers;
+    SqliteTenantStore(SqliteWriter writer, SqliteReaders readers) {
+        this.writer = writer;
+        this.readers = readers;
+    }
 
     @Override
     public Uni<Void> createTenant(Tenant tenant, ApiKey firstKey) {

@@ -10,18 +10,15 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
+import dev.parley.store.DatabaseUrl;
 import dev.parley.store.StoreOverloadedException;
 import io.agroal.api.AgroalDataSource;
 import io.micrometer.core.instrument.Counter;
@@ -46,41 +43,35 @@ import io.smallrye.mutiny.subscription.UniEmitter;
  * moment when no write waits.
  */
 @ApplicationScoped
-public class SqliteWriter {
+class SqliteWriter {
 
     private static final Logger LOG = Logger.getLogger(SqliteWriter.class);
     private static final int SQLITE_BUSY = 5;
 
-    @Inject
-    @DataSource("sqlitewriter")
-    InjectableInstance<AgroalDataSource> dataSource;
+    private final InjectableInstance<AgroalDataSource> dataSource;
+    private final MeterRegistry registry;
+    private final Path databasePath;
+    private final int queueCapacity;
+    private final int maxBatch;
+    private final Duration lockTimeout;
+    private final Duration checkpointInterval;
+    private final Duration truncateInterval;
+    private final long busyTimeoutMs;
+    private final long walSizeLimit;
 
-    @Inject
-    MeterRegistry registry;
-
-    @ConfigProperty(name = "parley.sqlite.path")
-    Optional<String> databasePath;
-
-    @ConfigProperty(name = "parley.sqlite.writer.queue-capacity", defaultValue = "10000")
-    int queueCapacity;
-
-    @ConfigProperty(name = "parley.sqlite.writer.max-batch", defaultValue = "512")
-    int maxBatch;
-
-    @ConfigProperty(name = "parley.sqlite.writer.lock-timeout", defaultValue = "60s")
-    Duration lockTimeout;
-
-    @ConfigProperty(name = "parley.sqlite.checkpoint-interval", defaultValue = "10s")
-    Duration checkpointInterval;
-
-    @ConfigProperty(name = "parley.sqlite.truncate-interval", defaultValue = "60s")
-    Duration truncateInterval;
-
-    @ConfigProperty(name = "parley.sqlite.busy-timeout-ms", defaultValue = "30000")
-    long busyTimeoutMs;
-
-    @ConfigProperty(name = "parley.sqlite.wal-size-limit-bytes", defaultValue = "67108864")
-    long walSizeLimit;
+    SqliteWriter(@DataSource("sqlitewriter") InjectableInstance<AgroalDataSource> dataSource, MeterRegistry registry,
+            DatabaseUrl url, SqliteSettings settings) {
+        this.dataSource = dataSource;
+        this.registry = registry;
+        this.databasePath = url.sqlitePath();
+        this.queueCapacity = settings.writer().queueCapacity();
+        this.maxBatch = settings.writer().maxBatch();
+        this.lockTimeout = settings.writer().lockTimeout();
+        this.checkpointInterval = settings.checkpointInterval();
+        this.truncateInterval = settings.truncateInterval();
+        this.busyTimeoutMs = settings.busyTimeoutMs();
+        this.walSizeLimit = settings.walSizeLimitBytes();
+    }
 
     private BlockingQueue<Job<?>> queue;
     private Thread thread;
@@ -101,7 +92,7 @@ public class SqliteWriter {
     private Counter passiveCheckpoints;
     private Counter truncateCheckpoints;
 
-    private record Job<T>(String label, SqlWork<T> work, UniEmitter<? super T> emitter, CallerContext caller) {
+    private record Job<T>(String label, SqlWork<T> work, UniEmitter<? super T> emitter, ReturnContext origin) {
     }
 
     public synchronized void start() {
@@ -137,7 +128,7 @@ public class SqliteWriter {
                 emitter.fail(new StoreOverloadedException("SQLite writer is not running", 5));
                 return;
             }
-            Job<T> job = new Job<>(label, work, emitter, CallerContext.capture());
+            Job<T> job = new Job<>(label, work, emitter, ReturnContext.capture());
             if (!queue.offer(job)) {
                 emitter.fail(new StoreOverloadedException("SQLite write queue is full (" + queueCapacity
                         + " operations waiting)", 1));
@@ -181,10 +172,7 @@ public class SqliteWriter {
 
     public long walSizeBytes() {
         try {
-            if (databasePath.isEmpty()) {
-                return 0;
-            }
-            Path wal = Path.of(databasePath.get() + "-wal");
+            Path wal = Path.of(databasePath + "-wal");
             return Files.exists(wal) ? Files.size(wal) : 0;
         } catch (IOException | RuntimeException e) {
             return -1;
@@ -224,7 +212,7 @@ public class SqliteWriter {
                 lastFailure = e;
                 LOG.errorf("SQLite writer cannot open its connection: %s", e.getMessage());
                 for (Job<?> job : batch) {
-                    job.caller().fail(job.emitter(), e);
+                    job.origin().fail(job.emitter(), e);
                 }
                 closeQuietly(connection);
                 connection = null;
@@ -236,7 +224,7 @@ public class SqliteWriter {
         List<Job<?>> late = new ArrayList<>();
         queue.drainTo(late);
         for (Job<?> job : late) {
-            job.caller().fail(job.emitter(), new StoreOverloadedException("SQLite writer is not running", 5));
+            job.origin().fail(job.emitter(), new StoreOverloadedException("SQLite writer is not running", 5));
         }
         if (connection != null && writtenSinceTruncate) {
             checkpoint(connection, "TRUNCATE"); // leave a compact database behind on shutdown
@@ -367,7 +355,7 @@ public class SqliteWriter {
                     ? new StoreOverloadedException("the SQLite database is locked by another connection", 5)
                     : e;
             for (Job<?> job : batch) {
-                job.caller().fail(job.emitter(), failure);
+                job.origin().fail(job.emitter(), failure);
             }
             return !isConnectionBroken(connection);
         }
@@ -388,9 +376,9 @@ public class SqliteWriter {
     @SuppressWarnings("unchecked")
     private static <T> void deliver(Job<T> job, Object result, Throwable failure) {
         if (failure != null) {
-            job.caller().fail(job.emitter(), failure);
+            job.origin().fail(job.emitter(), failure);
         } else {
-            job.caller().complete(job.emitter(), (T) result);
+            job.origin().complete(job.emitter(), (T) result);
         }
     }
 

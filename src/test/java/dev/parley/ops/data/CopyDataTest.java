@@ -13,6 +13,10 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.parley.store.ColumnType;
+import dev.parley.store.DatabaseUrl;
+import dev.parley.store.Table;
+
 /**
  * The SQLite <-> PostgreSQL copy: round trips are lossless, an interrupted copy resumes without duplicates, a
  * non-empty target is refused, and verification notices a difference.
@@ -190,7 +194,7 @@ class CopyDataTest {
     private static String describe(OpsDatabase db) throws Exception {
         var meta = db.connection().getMetaData();
         java.util.TreeMap<String, String> tables = new java.util.TreeMap<>();
-        try (ResultSet rs = meta.getTables(null, db.isSqlite() ? null : "public", "%", new String[] { "TABLE" })) {
+        try (ResultSet rs = meta.getTables(null, db.dialect().url().backend() == DatabaseUrl.Backend.SQLITE ? null : "public", "%", new String[] { "TABLE" })) {
             while (rs.next()) {
                 String name = rs.getString("TABLE_NAME");
                 if (!name.startsWith("flyway_") && !name.startsWith("sqlite_")) {
@@ -201,7 +205,7 @@ class CopyDataTest {
         StringBuilder sb = new StringBuilder();
         for (String t : tables.keySet()) {
             java.util.List<String> cols = new java.util.ArrayList<>();
-            try (ResultSet rs = meta.getColumns(null, db.isSqlite() ? null : "public", t, "%")) {
+            try (ResultSet rs = meta.getColumns(null, db.dialect().url().backend() == DatabaseUrl.Backend.SQLITE ? null : "public", t, "%")) {
                 while (rs.next()) {
                     cols.add(rs.getString("COLUMN_NAME"));
                 }

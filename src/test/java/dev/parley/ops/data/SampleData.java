@@ -6,11 +6,14 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 
-import dev.parley.ops.DatabaseUrl;
+import dev.parley.store.DatabaseUrl;
+import dev.parley.store.Table;
 import dev.parley.store.Timestamps;
 import dev.parley.store.UuidV7;
+import dev.parley.testing.Dialects;
 
 /** Populated databases for the operations tests: bulk rows plus every type edge case Parley stores. */
 final class SampleData {
@@ -36,8 +39,8 @@ final class SampleData {
 
     /** Opens (creating and migrating) a database. */
     static OpsDatabase migrated(DatabaseUrl url) {
-        OpsDatabase db = OpsDatabase.open(url, true, true);
-        Migrations.apply(db.flyway(), null, line -> {
+        OpsDatabase db = OpsDatabase.open(Dialects.of(url), true, true);
+        Migrations.apply(db.flyway(), Optional::empty, line -> {
         });
         return db;
     }

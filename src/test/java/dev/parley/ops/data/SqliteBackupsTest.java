@@ -21,10 +21,16 @@ import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.parley.ops.SqliteFileLock;
+import dev.parley.store.Dialect;
+import dev.parley.store.sqlite.SqliteBackups;
+import dev.parley.store.sqlite.SqliteFileLock;
+import dev.parley.testing.Dialects;
 
 /** Online SQLite backups, retention, restore, and the backup taken before migrations. */
 class SqliteBackupsTest {
+
+    private static final long BUSY_TIMEOUT_MS = 30_000;
+    private static final Dialect.BackupPolicy KEEP_5 = new Dialect.BackupPolicy(null, 5);
 
     @TempDir
     Path dir;
@@ -60,7 +66,8 @@ class SqliteBackupsTest {
                 Thread.onSpinWait();
             }
             long before = committed.get();
-            SqliteBackups.Backup backup = SqliteBackups.backup(db, new SqliteBackups.Policy(db, null, 5).fileFor(Instant.now()));
+            SqliteBackups.Backup backup = SqliteBackups.backup(db,
+                    new SqliteBackups.Policy(db, null, 5).fileFor(Instant.now()), BUSY_TIMEOUT_MS);
             long after = committed.get();
             assertThat(backup.file()).exists();
             assertThat(backup.file().getFileName().toString()).matches("live\\.db\\.\\d{8}T\\d{9}Z\\.bak");
@@ -83,7 +90,7 @@ class SqliteBackupsTest {
         List<Path> made = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
             made.add(SqliteBackups.backup(db, keepTwo.fileFor(Instant.parse(
-                    "2026-01-0" + (i + 1) + "T00:00:00Z"))).file());
+                    "2026-01-0" + (i + 1) + "T00:00:00Z")), BUSY_TIMEOUT_MS).file());
         }
         Path unrelated = Files.writeString(dir.resolve("keep.db.manual-copy.bak"), "mine");
         List<Path> deleted = keepTwo.prune();
@@ -97,11 +104,11 @@ class SqliteBackupsTest {
     @Test
     void restorePutsTheBackupInPlaceAndKeepsThePreviousDatabase() throws Exception {
         Path db = populatedDatabase("main.db");
-        Path backup = SqliteBackups.backup(db, dir.resolve("snapshot.bak")).file();
+        Path backup = SqliteBackups.backup(db, dir.resolve("snapshot.bak"), BUSY_TIMEOUT_MS).file();
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
             st.execute("DELETE FROM messages");
         }
-        SqliteBackups.Restored restored = SqliteBackups.restore(backup, db);
+        Dialect.Restored restored = SqliteBackups.restore(backup, db);
         assertThat(restored.schemaVersion()).isEqualTo("3");
         assertThat(count(db, "SELECT count(*) FROM messages")).isEqualTo(20 * 5 + 3);
         assertThat(restored.previous()).exists();
@@ -111,10 +118,10 @@ class SqliteBackupsTest {
     @Test
     void restoreRefusesWhileParleyHoldsTheDatabase() throws Exception {
         Path db = populatedDatabase("held.db");
-        Path backup = SqliteBackups.backup(db, dir.resolve("held.bak")).file();
+        Path backup = SqliteBackups.backup(db, dir.resolve("held.bak"), BUSY_TIMEOUT_MS).file();
         byte[] before = Files.readAllBytes(db);
         try (SqliteFileLock held = SqliteFileLock.acquire(db)) {
-            assertThatThrownBy(() -> SqliteBackups.restore(backup, db)).isInstanceOf(SqliteBackups.Failed.class)
+            assertThatThrownBy(() -> SqliteBackups.restore(backup, db)).isInstanceOf(Dialect.BackupFailed.class)
                     .hasMessageContaining("in use by another Parley process");
         }
         assertThat(Files.readAllBytes(db)).isEqualTo(before);
@@ -123,14 +130,14 @@ class SqliteBackupsTest {
     @Test
     void restoreRefusesACorruptBackupAndChangesNothing() throws Exception {
         Path db = populatedDatabase("safe.db");
-        Path backup = SqliteBackups.backup(db, dir.resolve("good.bak")).file();
+        Path backup = SqliteBackups.backup(db, dir.resolve("good.bak"), BUSY_TIMEOUT_MS).file();
         byte[] bytes = Files.readAllBytes(backup);
         for (int i = 4096; i < bytes.length; i += 97) {
             bytes[i] ^= 0x5a; // damage every page after the header
         }
         Path corrupt = Files.write(dir.resolve("corrupt.bak"), bytes);
         byte[] before = Files.readAllBytes(db);
-        assertThatThrownBy(() -> SqliteBackups.restore(corrupt, db)).isInstanceOf(SqliteBackups.Failed.class)
+        assertThatThrownBy(() -> SqliteBackups.restore(corrupt, db)).isInstanceOf(Dialect.BackupFailed.class)
                 .hasMessageContaining("integrity check").hasMessageContaining("nothing restored");
         assertThat(Files.readAllBytes(db)).isEqualTo(before);
         try (Stream<Path> files = Files.list(dir)) {
@@ -141,15 +148,15 @@ class SqliteBackupsTest {
     @Test
     void pendingMigrationsAreAppliedAfterABackupOfTheOldSchema() throws Exception {
         Path db = dir.resolve("old.db");
-        try (OpsDatabase ops = OpsDatabase.open(SampleData.sqliteFile(dir, "old.db"), true, true)) {
+        try (OpsDatabase ops = OpsDatabase.open(Dialects.of(SampleData.sqliteFile(dir, "old.db")), true, true)) {
             Flyway.configure().configuration(ops.flyway().getConfiguration()).target("2").load().migrate();
-            Migrations.Outcome outcome = Migrations.apply(ops.flyway(),
-                    new SqliteBackups.Policy(db, null, 5), line -> {
+            Migrations.Outcome outcome = Migrations.apply(ops.flyway(), () -> ops.dialect().backupBeforeMigration(KEEP_5),
+                    line -> {
                     });
             assertThat(outcome.schemaVersion()).isEqualTo("3");
             assertThat(outcome.backup()).exists();
             assertThat(SqliteBackups.schemaVersion(outcome.backup())).isEqualTo("2");
-            assertThat(Migrations.apply(ops.flyway(), new SqliteBackups.Policy(db, null, 5), l -> {
+            assertThat(Migrations.apply(ops.flyway(), () -> ops.dialect().backupBeforeMigration(KEEP_5), l -> {
             }).backup()).as("nothing pending, no backup").isNull();
         }
     }
@@ -157,11 +164,11 @@ class SqliteBackupsTest {
     @Test
     void failedMigrationLeavesTheDatabaseAsItWasAndNamesTheBackup() throws Exception {
         Path db = dir.resolve("fail.db");
-        try (OpsDatabase ops = OpsDatabase.open(SampleData.sqliteFile(dir, "fail.db"), true, true)) {
+        try (OpsDatabase ops = OpsDatabase.open(Dialects.of(SampleData.sqliteFile(dir, "fail.db")), true, true)) {
             Flyway.configure().configuration(ops.flyway().getConfiguration()).target("2").load().migrate();
             Flyway withBroken = Flyway.configure().configuration(ops.flyway().getConfiguration())
                     .locations("classpath:db/migration/sqlite", "classpath:db/broken-migration").load();
-            assertThatThrownBy(() -> Migrations.apply(withBroken, new SqliteBackups.Policy(db, null, 5), l -> {
+            assertThatThrownBy(() -> Migrations.apply(withBroken, () -> ops.dialect().backupBeforeMigration(KEEP_5), l -> {
             })).isInstanceOf(Migrations.Failed.class).hasMessageContaining("left as it was")
                     .hasMessageMatching("(?s).*backup .*fail\\.db\\.\\d{8}T\\d{9}Z\\.bak.*");
             assertThat(Migrations.currentVersion(ops.flyway())).isEqualTo("2");

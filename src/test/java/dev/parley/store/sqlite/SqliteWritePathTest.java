@@ -23,10 +23,10 @@ import java.util.concurrent.TimeUnit;
 
 import jakarta.inject.Inject;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
 import dev.parley.auth.Tenants;
+import dev.parley.store.DatabaseUrl;
 import dev.parley.store.StoreOverloadedException;
 import dev.parley.testing.Eventually;
 import dev.parley.testing.SqliteBackend;
@@ -65,12 +65,12 @@ class SqliteWritePathTest {
     @Inject
     Tenants tenants;
 
-    @ConfigProperty(name = "parley.sqlite.path")
-    String path;
+    @Inject
+    DatabaseUrl database;
 
     /** Another process's connection to the same file, holding the write lock until closed. */
     private Connection holdWriteLock() throws Exception {
-        Connection foreign = DriverManager.getConnection("jdbc:sqlite:" + path);
+        Connection foreign = DriverManager.getConnection("jdbc:sqlite:" + database.sqlitePath());
         try (Statement st = foreign.createStatement()) {
             st.execute("PRAGMA busy_timeout = 5000");
             st.execute("BEGIN IMMEDIATE");
@@ -195,7 +195,7 @@ class SqliteWritePathTest {
 
     @Test
     void theWalStaysBoundedUnderSustainedWritesAndIsTruncatedAfterwards() throws Exception {
-        Path wal = Path.of(path + "-wal");
+        Path wal = Path.of(database.sqlitePath() + "-wal");
         String padding = "x".repeat(2000);
         long maxWal = 0;
         for (int round = 0; round < 40; round++) { // ~40 x 100 x 2 KB = 8 MB written

@@ -1,4 +1,4 @@
-package dev.parley.ops.data;
+package dev.parley.store;
 
 import java.util.List;
 import java.util.stream.Collectors;

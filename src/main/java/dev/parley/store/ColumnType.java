@@ -1,4 +1,4 @@
-package dev.parley.ops.data;
+package dev.parley.store;
 
 /** The logical type of a column: what it holds, whatever each dialect stores it as. */
 public enum ColumnType {

@@ -1,4 +1,4 @@
-package dev.parley.ops;
+package dev.parley.store.sqlite;
 
 import static dev.parley.testing.Await.result;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -14,8 +14,6 @@ import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.Test;
 
-import dev.parley.store.sqlite.SqliteReaders;
-import dev.parley.store.sqlite.SqliteWriter;
 import dev.parley.testing.SqliteBackend;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;

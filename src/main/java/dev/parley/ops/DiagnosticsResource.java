@@ -1,8 +1,7 @@
-package dev.parley.api;
+package dev.parley.ops;
 
 import java.util.Map;
 
-import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -10,17 +9,18 @@ import jakarta.ws.rs.core.MediaType;
 
 import dev.parley.auth.CurrentCaller;
 import dev.parley.auth.Forbidden;
-import dev.parley.ops.Diagnostics;
 
 /** Operator diagnostics, for admin keys only: it names the database and shows load on it. */
 @Path("/q/parley/diagnostics")
 public class DiagnosticsResource {
 
-    @Inject
-    Diagnostics diagnostics;
+    private final Diagnostics diagnostics;
+    private final CurrentCaller caller;
 
-    @Inject
-    CurrentCaller caller;
+    DiagnosticsResource(Diagnostics diagnostics, CurrentCaller caller) {
+        this.diagnostics = diagnostics;
+        this.caller = caller;
+    }
 
     @GET
     @Produces(MediaType.APPLICATION_JSON)

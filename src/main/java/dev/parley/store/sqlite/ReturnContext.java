@@ -5,19 +5,19 @@ import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 
 /**
- * Completes a result back on the Vert.x context that asked for it, so that response writing never runs on (and
- * slows down) the SQLite writer or reader threads.
+ * The Vert.x context a database call came from, so that its result is completed back there: response writing then
+ * never runs on (and slows down) the SQLite writer or reader threads.
  */
-final class CallerContext {
+final class ReturnContext {
 
     private final Context context;
 
-    private CallerContext(Context context) {
+    private ReturnContext(Context context) {
         this.context = context;
     }
 
-    static CallerContext capture() {
-        return new CallerContext(Vertx.currentContext());
+    static ReturnContext capture() {
+        return new ReturnContext(Vertx.currentContext());
     }
 
     <T> void complete(UniEmitter<? super T> emitter, T value) {

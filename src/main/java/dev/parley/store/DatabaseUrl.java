@@ -1,4 +1,4 @@
-package dev.parley.ops;
+package dev.parley.store;
 
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -7,7 +7,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 /**
- * The one place that parses {@code DATABASE_URL}. Everything else asks this record which backend is active.
+ * The one place that parses {@code DATABASE_URL}: which backend, and where its database is. The composition root
+ * ({@code ops.ActiveBackend}) picks the adapter from {@link #backend()}; nothing else branches on it.
  */
 public record DatabaseUrl(Backend backend, Path sqlitePath, String host, int port, String database, String username,
         String password, String query) {
@@ -27,6 +28,16 @@ public record DatabaseUrl(Backend backend, Path sqlitePath, String host, int por
         Invalid(String message) {
             super(message);
         }
+    }
+
+    /**
+     * The database this process uses: {@code parley.database-url} (also {@code PARLEY_DATABASE_URL}, so that test
+     * profiles can point at their own database even when the shell running them exports {@code DATABASE_URL}), else
+     * {@code DATABASE_URL}, else the default SQLite file.
+     */
+    public static DatabaseUrl fromConfig(java.util.function.Function<String, String> lookup) {
+        String raw = lookup.apply("parley.database-url");
+        return parse(raw != null ? raw : lookup.apply("DATABASE_URL"));
     }
 
     public static DatabaseUrl parse(String raw) {
@@ -112,18 +123,6 @@ public record DatabaseUrl(Backend backend, Path sqlitePath, String host, int por
         return url.replaceAll("(://[^:/@]+:)[^@]*@", "$1***@");
     }
 
-    public boolean isSqlite() {
-        return backend == Backend.SQLITE;
-    }
-
-    public String jdbcPostgresUrl() {
-        return "jdbc:postgresql://" + hostPort() + "/" + database + (query == null ? "" : "?" + query);
-    }
-
-    public String reactivePostgresUrl() {
-        return "postgresql://" + hostPort() + "/" + database + (query == null ? "" : "?" + query);
-    }
-
     private String hostPort() {
         String h = host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
         return h + ":" + port;
@@ -131,7 +130,7 @@ public record DatabaseUrl(Backend backend, Path sqlitePath, String host, int por
 
     /** Human description for logs: never contains the password. */
     public String describe() {
-        return isSqlite() ? "SQLite file " + sqlitePath
+        return backend == Backend.SQLITE ? "SQLite file " + sqlitePath
                 : "PostgreSQL " + (username == null ? "" : username + "@") + hostPort() + "/" + database;
     }
 }

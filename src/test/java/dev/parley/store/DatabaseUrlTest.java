@@ -1,20 +1,23 @@
-package dev.parley.ops;
+package dev.parley.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
+import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
+
+import dev.parley.store.postgres.PostgresDialect;
 
 class DatabaseUrlTest {
 
     @Test
     void unsetMeansSqliteUnderData() {
         DatabaseUrl url = DatabaseUrl.parse(null);
-        assertThat(url.isSqlite()).isTrue();
+        assertThat(url.backend()).isEqualTo(DatabaseUrl.Backend.SQLITE);
         assertThat(url.sqlitePath()).isEqualTo(Path.of("data/parley.db").toAbsolutePath());
-        assertThat(DatabaseUrl.parse("  ").isSqlite()).isTrue();
+        assertThat(DatabaseUrl.parse("  ").backend()).isEqualTo(DatabaseUrl.Backend.SQLITE);
     }
 
     @Test
@@ -28,11 +31,14 @@ class DatabaseUrlTest {
     @Test
     void postgresUrlGivesHostPortDatabaseAndDecodedCredentials() {
         DatabaseUrl url = DatabaseUrl.parse("postgresql://app:p%40ss%3Aw0rd@db.internal:6543/parley?sslmode=require");
-        assertThat(url.isSqlite()).isFalse();
+        assertThat(url.backend()).isEqualTo(DatabaseUrl.Backend.POSTGRESQL);
         assertThat(url.username()).isEqualTo("app");
         assertThat(url.password()).isEqualTo("p@ss:w0rd");
-        assertThat(url.jdbcPostgresUrl()).isEqualTo("jdbc:postgresql://db.internal:6543/parley?sslmode=require");
-        assertThat(url.reactivePostgresUrl()).isEqualTo("postgresql://db.internal:6543/parley?sslmode=require");
+        assertThat(PostgresDialect.datasourceProperties(Optional.of(url)))
+                .containsEntry("quarkus.datasource.pgjdbc.jdbc.url",
+                        "jdbc:postgresql://db.internal:6543/parley?sslmode=require")
+                .containsEntry("quarkus.datasource.reactive.url", "postgresql://db.internal:6543/parley?sslmode=require")
+                .containsEntry("quarkus.datasource.password", "p@ss:w0rd");
         assertThat(url.describe()).doesNotContain("p@ss").contains("app@db.internal:6543/parley");
     }
 

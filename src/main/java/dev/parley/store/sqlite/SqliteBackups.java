@@ -1,4 +1,4 @@
-package dev.parley.ops.data;
+package dev.parley.store.sqlite;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -21,7 +21,9 @@ import java.util.List;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
-import dev.parley.ops.SqliteFileLock;
+import dev.parley.store.Dialect.BackupFailed;
+import dev.parley.store.Dialect.Restored;
+import dev.parley.store.RootCause;
 
 /**
  * Consistent copies of a live SQLite database, and putting one back.
@@ -36,17 +38,7 @@ public final class SqliteBackups {
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmssSSS'Z'")
             .withZone(ZoneOffset.UTC);
 
-    /** Thrown with a one-line reason fit for the command line. */
-    public static final class Failed extends RuntimeException {
-        public Failed(String message) {
-            super(message, null, false, false);
-        }
-    }
-
     public record Backup(Path file, long bytes, Duration took) {
-    }
-
-    public record Restored(Path file, Path previous, String schemaVersion) {
     }
 
     private SqliteBackups() {
@@ -87,39 +79,43 @@ public final class SqliteBackups {
                     deleted.add(old);
                 }
             } catch (IOException e) {
-                throw new Failed("cannot prune backups in " + directory() + ": " + OpsDatabase.oneLine(e));
+                throw new BackupFailed("cannot prune backups in " + directory() + ": " + RootCause.message(e));
             }
             return deleted;
         }
     }
 
-    /** Backs up {@code database} (which may be in use by a running Parley) to {@code target}. */
-    public static Backup backup(Path database, Path target) {
+    /**
+     * Backs up {@code database} (which may be in use by a running Parley) to {@code target}, waiting up to
+     * {@code busyTimeoutMs} for locks like every Parley connection.
+     */
+    public static Backup backup(Path database, Path target, long busyTimeoutMs) {
         if (!Files.isRegularFile(database)) {
-            throw new Failed("SQLite database " + database + " does not exist");
+            throw new BackupFailed("SQLite database " + database + " does not exist");
         }
         if (Files.exists(target)) {
-            throw new Failed("backup target " + target + " already exists");
+            throw new BackupFailed("backup target " + target + " already exists");
         }
         long start = System.nanoTime();
         Path partial = target.resolveSibling(target.getFileName() + ".partial");
         try {
             Files.createDirectories(target.toAbsolutePath().getParent());
             Files.deleteIfExists(partial);
-            try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + database + "?busy_timeout=30000");
+            try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + database + "?busy_timeout="
+                    + busyTimeoutMs);
                     Statement st = c.createStatement()) {
                 st.execute("VACUUM INTO '" + partial.toString().replace("'", "''") + "'");
             }
             sync(partial);
             String integrity = integrityCheck(partial);
             if (!"ok".equals(integrity)) {
-                throw new Failed("backup of " + database + " failed its integrity check: " + integrity);
+                throw new BackupFailed("backup of " + database + " failed its integrity check: " + integrity);
             }
             Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
             sync(target.toAbsolutePath().getParent());
             return new Backup(target, Files.size(target), Duration.ofNanos(System.nanoTime() - start));
         } catch (SQLException | IOException e) {
-            throw new Failed("backup of " + database + " to " + target + " failed: " + OpsDatabase.oneLine(e));
+            throw new BackupFailed("backup of " + database + " to " + target + " failed: " + RootCause.message(e));
         } finally {
             try {
                 Files.deleteIfExists(partial);
@@ -140,7 +136,7 @@ public final class SqliteBackups {
             }
             return String.join("; ", rows);
         } catch (SQLException e) {
-            return "unreadable (" + OpsDatabase.oneLine(e) + ")";
+            return "unreadable (" + RootCause.message(e) + ")";
         }
     }
 
@@ -163,17 +159,17 @@ public final class SqliteBackups {
      */
     public static Restored restore(Path backup, Path database) {
         if (!Files.isRegularFile(backup)) {
-            throw new Failed("backup file " + backup + " does not exist");
+            throw new BackupFailed("backup file " + backup + " does not exist");
         }
         String integrity = integrityCheck(backup);
         if (!"ok".equals(integrity)) {
-            throw new Failed("backup " + backup + " failed its integrity check, nothing restored: " + integrity);
+            throw new BackupFailed("backup " + backup + " failed its integrity check, nothing restored: " + integrity);
         }
         String version = schemaVersion(backup);
         try {
             Files.createDirectories(database.toAbsolutePath().getParent());
         } catch (IOException e) {
-            throw new Failed("cannot create " + database.toAbsolutePath().getParent() + ": " + e.getMessage());
+            throw new BackupFailed("cannot create " + database.toAbsolutePath().getParent() + ": " + e.getMessage());
         }
         try (SqliteFileLock lock = SqliteFileLock.acquire(database)) {
             Path previous = null;
@@ -195,13 +191,13 @@ public final class SqliteBackups {
             sync(database.toAbsolutePath().getParent());
             String after = integrityCheck(database);
             if (!"ok".equals(after)) {
-                throw new Failed("restored database " + database + " failed its integrity check: " + after);
+                throw new BackupFailed("restored database " + database + " failed its integrity check: " + after);
             }
             return new Restored(database, previous, version);
         } catch (IllegalStateException e) {
-            throw new Failed("refusing to restore: " + e.getMessage());
+            throw new BackupFailed("refusing to restore: " + e.getMessage());
         } catch (IOException e) {
-            throw new Failed("restore of " + backup + " to " + database + " failed: " + OpsDatabase.oneLine(e));
+            throw new BackupFailed("restore of " + backup + " to " + database + " failed: " + RootCause.message(e));
         }
     }
 

@@ -1,4 +1,4 @@
-package dev.parley.ops;
+package dev.parley.store.sqlite;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

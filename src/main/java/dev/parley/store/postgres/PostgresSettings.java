@@ -1,0 +1,30 @@
+package dev.parley.store.postgres;
+
+import java.time.Duration;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/**
+ * PostgreSQL settings ({@code PARLEY_PG_*}). The pool settings reach Quarkus' reactive datasource through
+ * {@code application.properties}, which refers to these names, so each default is written here only.
+ */
+@ConfigMapping(prefix = "parley.pg")
+public interface PostgresSettings {
+
+    Pool pool();
+
+    interface Pool {
+        /** Reactive pool size per process. */
+        @WithDefault("20")
+        int maxSize();
+
+        /** Pooled connections idle this long are closed. */
+        @WithDefault("PT5M")
+        Duration idleTimeout();
+
+        /** Pooled connections are recycled after this long (lets a failover or a PgBouncer restart heal). */
+        @WithDefault("PT30M")
+        Duration maxLifetime();
+    }
+}
