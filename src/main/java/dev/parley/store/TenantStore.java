@@ -20,8 +20,6 @@ public interface TenantStore {
 
     Uni<Optional<Tenant>> findTenant(UUID id);
 
-    Uni<Long> countTenants();
-
     /** Records when keys were last used; called in batches, never once per request. */
     Uni<Void> recordKeyUse(Map<UUID, Instant> lastUsed);
 }

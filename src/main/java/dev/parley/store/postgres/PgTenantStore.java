@@ -52,12 +52,6 @@ public class PgTenantStore implements TenantStore {
     }
 
     @Override
-    public Uni<Long> countTenants() {
-        return sessions.inTransaction(s -> s.createSelectionQuery("select count(*) from TenantEntity", Long.class)
-                .getSingleResult());
-    }
-
-    @Override
     public Uni<Void> recordKeyUse(Map<UUID, Instant> lastUsed) {
         if (lastUsed.isEmpty()) {
             return Uni.createFrom().voidItem();

@@ -104,17 +104,6 @@ public class SqliteTenantStore implements TenantStore {
     }
 
     @Override
-    public Uni<Long> countTenants() {
-        return readers.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM tenants");
-                    ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getLong(1);
-            }
-        });
-    }
-
-    @Override
     public Uni<Void> recordKeyUse(Map<UUID, Instant> lastUsed) {
         if (lastUsed.isEmpty()) {
             return Uni.createFrom().voidItem();
