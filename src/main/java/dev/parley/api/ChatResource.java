@@ -3,6 +3,7 @@ package dev.parley.api;
 import java.util.Map;
 import java.util.UUID;
 
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
@@ -20,6 +21,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.parley.api.Views.MessageView;
 import dev.parley.auth.CurrentCaller;
+import dev.parley.auth.Scope;
 import dev.parley.chat.ChatTurns;
 import dev.parley.chat.Turn;
 import dev.parley.chat.TurnEvent;
@@ -35,7 +37,9 @@ import io.smallrye.mutiny.Uni;
 @Path("/api/conversations/{id}/messages")
 public class ChatResource {
 
-    record SendMessage(@NotBlank @Size(max = 200_000) String content, @Size(max = 100) String model,
+    static final int MAX_CONTENT_CHARS = 200_000;
+
+    record SendMessage(@NotBlank @Size(max = MAX_CONTENT_CHARS) String content, @Size(max = 100) String model,
             Boolean stream) {
     }
 
@@ -67,6 +71,7 @@ public class ChatResource {
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
+    @RolesAllowed(Scope.Names.CHAT)
     public RestMulti<String> send(@PathParam("id") String id, @Valid @NotNull SendMessage body) {
         Uni<Turn> turn = turns.continueConversation(caller.get(), Paging.id(id, "conversation"),
                 body.content(), body.model());

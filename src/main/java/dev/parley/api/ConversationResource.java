@@ -3,6 +3,7 @@ package dev.parley.api;
 import java.net.URI;
 import java.util.Optional;
 
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.validation.Valid;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -22,6 +23,7 @@ import dev.parley.api.Views.MessageView;
 import dev.parley.api.Views.PageView;
 import dev.parley.api.Views.UpdateConversation;
 import dev.parley.auth.CurrentCaller;
+import dev.parley.auth.Scope;
 import dev.parley.chat.Conversations;
 import dev.parley.store.ConversationChange;
 import io.smallrye.mutiny.Uni;
@@ -40,6 +42,7 @@ public class ConversationResource {
     }
 
     @POST
+    @RolesAllowed(Scope.Names.CHAT)
     public Uni<Response> create(@Valid CreateConversation body) {
         CreateConversation request = body == null ? new CreateConversation(null, null, null) : body;
         String metadata = Views.metadata(request.metadata());
@@ -49,6 +52,7 @@ public class ConversationResource {
     }
 
     @GET
+    @RolesAllowed(Scope.Names.READ)
     public Uni<PageView<ConversationView>> list(@QueryParam("cursor") String cursor,
             @QueryParam("limit") String limit, @QueryParam("archived") String archived) {
         Paging paging = Paging.parse(cursor, limit);
@@ -58,6 +62,7 @@ public class ConversationResource {
 
     @GET
     @Path("{id}")
+    @RolesAllowed(Scope.Names.READ)
     public Uni<ConversationView> get(@PathParam("id") String id) {
         return conversations.find(caller.get(), Paging.id(id, "conversation"))
                 .map(found -> ConversationView.of(found.orElseThrow(() -> notFound(id))));
@@ -65,6 +70,7 @@ public class ConversationResource {
 
     @PATCH
     @Path("{id}")
+    @RolesAllowed(Scope.Names.CHAT)
     public Uni<ConversationView> update(@PathParam("id") String id, @Valid UpdateConversation body) {
         if (body == null || (body.title() == null && body.archived() == null && body.metadata() == null)) {
             throw ApiProblem.badRequest("send at least one of 'title', 'archived' or 'metadata'");
@@ -80,6 +86,7 @@ public class ConversationResource {
 
     @DELETE
     @Path("{id}")
+    @RolesAllowed(Scope.Names.CHAT)
     public Uni<Response> delete(@PathParam("id") String id) {
         return conversations.delete(caller.get(), Paging.id(id, "conversation")).map(deleted -> {
             if (!deleted) {
@@ -91,6 +98,7 @@ public class ConversationResource {
 
     @GET
     @Path("{id}/messages")
+    @RolesAllowed(Scope.Names.READ)
     public Uni<PageView<MessageView>> messages(@PathParam("id") String id, @QueryParam("cursor") String cursor,
             @QueryParam("limit") String limit) {
         Paging paging = Paging.parse(cursor, limit);

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.validation.constraints.NotNull;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -24,6 +25,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.parley.auth.CurrentCaller;
+import dev.parley.auth.Scope;
 import dev.parley.chat.ChatTurns;
 import dev.parley.chat.Turn;
 import dev.parley.chat.TurnEvent;
@@ -42,6 +44,11 @@ import io.smallrye.mutiny.Uni;
 public class OpenAiResource {
 
     static final String CONVERSATION_HEADER = "X-Parley-Conversation";
+    /** Most messages one request may send (a longer history is refused, not stored in part). */
+    static final int MAX_MESSAGES = 1_000;
+    /** Longest message content, as on the conversation API. */
+    static final int MAX_CONTENT_CHARS = ChatResource.MAX_CONTENT_CHARS;
+    static final int MAX_MODEL_CHARS = 100;
 
     record InMessage(String role, JsonNode content) {
     }
@@ -67,6 +74,7 @@ public class OpenAiResource {
 
     @GET
     @Path("models")
+    @RolesAllowed(Scope.Names.READ)
     @Produces(MediaType.APPLICATION_JSON)
     public Map<String, Object> models() {
         List<Map<String, Object>> data = providers.models().stream()
@@ -77,10 +85,14 @@ public class OpenAiResource {
 
     @POST
     @Path("chat/completions")
+    @RolesAllowed(Scope.Names.CHAT)
     @Consumes(MediaType.APPLICATION_JSON)
     public RestMulti<String> complete(@NotNull CompletionRequest body,
             @HeaderParam(CONVERSATION_HEADER) String conversation) {
         List<PromptMessage> prompt = prompt(body.messages());
+        if (body.model() != null && body.model().length() > MAX_MODEL_CHARS) {
+            throw ApiProblem.badRequest("model must be at most " + MAX_MODEL_CHARS + " characters");
+        }
         String model = body.model() == null || body.model().isBlank() ? providers.defaultModel() : body.model();
         Optional<java.util.UUID> conversationId = conversation == null || conversation.isBlank() ? Optional.empty()
                 : Optional.of(Paging.id(conversation.trim(), "conversation"));
@@ -191,6 +203,10 @@ public class OpenAiResource {
         if (messages == null || messages.isEmpty()) {
             throw ApiProblem.badRequest("messages must contain at least one message");
         }
+        if (messages.size() > MAX_MESSAGES) {
+            throw ApiProblem.badRequest("messages must contain at most " + MAX_MESSAGES + " messages (got "
+                    + messages.size() + "); send the recent part of a long history");
+        }
         List<PromptMessage> prompt = new ArrayList<>(messages.size());
         for (int i = 0; i < messages.size(); i++) {
             InMessage m = messages.get(i);
@@ -201,7 +217,12 @@ public class OpenAiResource {
                 default -> throw ApiProblem.badRequest("messages[" + i + "].role must be system, developer, user or "
                         + "assistant (got '" + role + "')");
             };
-            prompt.add(new PromptMessage(role, text(m.content(), i)));
+            String text = text(m.content(), i);
+            if (text.length() > MAX_CONTENT_CHARS) {
+                throw ApiProblem.badRequest("messages[" + i + "].content must be at most " + MAX_CONTENT_CHARS
+                        + " characters");
+            }
+            prompt.add(new PromptMessage(role, text));
         }
         return prompt;
     }

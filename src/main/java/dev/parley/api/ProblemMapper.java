@@ -3,9 +3,11 @@ package dev.parley.api;
 import java.util.Comparator;
 import java.util.List;
 
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.validation.ConstraintViolation;
 import jakarta.validation.ConstraintViolationException;
 import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.container.ResourceInfo;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
 
@@ -15,12 +17,15 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 import com.fasterxml.jackson.core.JsonProcessingException;
 
 import dev.parley.auth.Forbidden;
-import dev.parley.auth.Unauthenticated;
 import dev.parley.chat.ShuttingDownException;
 import dev.parley.provider.UpstreamException;
 import dev.parley.provider.UnknownModelException;
 import dev.parley.store.NoSuchConversationException;
 import dev.parley.store.StoreOverloadedException;
+import dev.parley.store.UuidV7;
+import io.quarkus.security.AuthenticationFailedException;
+import io.quarkus.security.ForbiddenException;
+import io.quarkus.security.UnauthorizedException;
 import io.vertx.core.http.HttpServerRequest;
 
 /** The one place where failures become HTTP answers: always {@code application/problem+json}, never a stack trace. */
@@ -33,11 +38,28 @@ public class ProblemMapper {
         return respond(e.status(), e.slug(), e.title(), e.getMessage(), request, null);
     }
 
-    @ServerExceptionMapper
-    public Response unauthenticated(Unauthenticated e, HttpServerRequest request) {
-        return Response.fromResponse(respond(401, "unauthenticated", "Unauthenticated", e.getMessage()
+    /** No key, or one Parley does not accept (unknown, revoked, expired, malformed header). */
+    @ServerExceptionMapper({ UnauthorizedException.class, AuthenticationFailedException.class })
+    public Response unauthenticated(RuntimeException e, HttpServerRequest request) {
+        String why = e instanceof AuthenticationFailedException && e.getMessage() != null ? e.getMessage()
+                : "this operation needs an API key";
+        return Response.fromResponse(respond(401, "unauthenticated", "Unauthenticated", why
                 + "; send 'Authorization: Bearer <api key>'", request, null))
                 .header(HttpHeaders.WWW_AUTHENTICATE, "Bearer realm=\"parley\"").build();
+    }
+
+    /** A valid key without the scope the operation declares ({@code @RolesAllowed}). */
+    @ServerExceptionMapper
+    public Response missingScope(ForbiddenException e, ResourceInfo resource, HttpServerRequest request) {
+        RolesAllowed declared = resource.getResourceMethod() == null ? null
+                : resource.getResourceMethod().getAnnotation(RolesAllowed.class);
+        if (declared == null && resource.getResourceClass() != null) {
+            declared = resource.getResourceClass().getAnnotation(RolesAllowed.class);
+        }
+        String detail = declared == null ? "this key may not do this"
+                : "this operation needs an API key with the scope '" + String.join("' or '", declared.value())
+                        + "' (or admin)";
+        return respond(403, "forbidden", "Forbidden", detail, request, null);
     }
 
     @ServerExceptionMapper
@@ -57,7 +79,11 @@ public class ProblemMapper {
 
     @ServerExceptionMapper
     public Response upstreamFailed(UpstreamException e, HttpServerRequest request) {
-        return respond(502, "upstream-error", "Upstream failed", e.getMessage(), request, null);
+        String errorId = UuidV7.next().toString();
+        LOG.warnf("Request %s %s: upstream failed (error %s): %s", request.method(), request.path(), errorId,
+                e.getMessage());
+        return respond(502, "upstream-error", "Upstream failed", e.publicReason() + " (error id " + errorId + ")",
+                request, null);
     }
 
     @ServerExceptionMapper
@@ -85,6 +111,13 @@ public class ProblemMapper {
 
     @ServerExceptionMapper
     public Response malformedJson(JsonProcessingException e, HttpServerRequest request) {
+        if (e instanceof JsonMapping.UnstorableText text) {
+            String field = text.getPath().stream().map(r -> r.getFieldName() != null ? r.getFieldName()
+                    : "[" + r.getIndex() + "]").reduce((a, b) -> b.startsWith("[") ? a + b : a + "." + b)
+                    .orElse("body");
+            return respond(400, "invalid-request", "Invalid request", field + " " + text.getOriginalMessage(),
+                    request, List.of(new Problem.FieldError(field, text.getOriginalMessage())));
+        }
         String detail = e.getOriginalMessage() == null ? "malformed JSON" : e.getOriginalMessage().lines().findFirst()
                 .orElse("malformed JSON");
         return respond(400, "malformed-json", "Malformed JSON body", detail, request, null);
@@ -105,11 +138,27 @@ public class ProblemMapper {
         return respond(status, slug, title, status >= 500 ? "internal error" : e.getMessage(), request, null);
     }
 
+    /**
+     * A body sent without Content-Length (chunked) ran past the HTTP server's own limit, which follows
+     * {@code PARLEY_MAX_BODY_SIZE}: the server has already answered 413 and closed the connection.
+     */
+    @ServerExceptionMapper
+    public Response bodyReadFailed(java.io.IOException e, HttpServerRequest request) {
+        if (String.valueOf(e.getMessage()).contains("Request too large") || request.response().ended()) {
+            LOG.debugf("Request %s %s: body over the limit, answered 413 by the HTTP server", request.method(),
+                    request.path());
+            return Response.status(413).build();
+        }
+        return unexpected(e, request);
+    }
+
     @ServerExceptionMapper(priority = jakarta.ws.rs.Priorities.USER + 1000)
     public Response unexpected(Throwable e, HttpServerRequest request) {
-        LOG.errorf(e, "Request %s %s failed", request.method(), request.path());
+        String errorId = UuidV7.next().toString();
+        LOG.errorf(e, "Request %s %s failed (error %s)", request.method(), request.path(), errorId);
         return respond(500, "internal-error", "Internal error",
-                "the request failed unexpectedly; the server log has the details", request, null);
+                "the request failed unexpectedly; the server log has the details under error id " + errorId, request,
+                null);
     }
 
     static Response respond(int status, String slug, String title, String detail, HttpServerRequest request,

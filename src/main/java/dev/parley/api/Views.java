@@ -11,9 +11,11 @@ import com.fasterxml.jackson.annotation.JsonRawValue;
 import com.fasterxml.jackson.databind.JsonNode;
 import jakarta.validation.constraints.Size;
 
+import dev.parley.store.ApiKey;
 import dev.parley.store.Conversation;
 import dev.parley.store.Message;
 import dev.parley.store.Page;
+import dev.parley.store.Tenant;
 
 /** Request and response bodies of the REST API. */
 final class Views {
@@ -75,13 +77,32 @@ final class Views {
     record CreateTenant(@NotBlank @Size(max = 100) String name) {
     }
 
-    record CreateKey(@NotBlank @Size(max = 100) String name) {
+    record CreateKey(@NotBlank @Size(max = 100) String name, List<@NotBlank @Size(max = 20) String> scopes,
+            Instant expiresAt) {
     }
 
     record TenantView(UUID id, String name, Instant createdAt) {
+        static TenantView of(Tenant t) {
+            return new TenantView(t.id(), t.name(), t.createdAt());
+        }
     }
 
-    record NewKeyView(UUID id, UUID tenantId, String name, String prefix, boolean admin, String key) {
+    /** A key as listed: never the key or its hash. */
+    record KeyView(UUID id, String name, String prefix, List<String> scopes, Instant createdAt, Instant lastUsedAt,
+            Instant expiresAt, Instant revokedAt) {
+        static KeyView of(ApiKey k) {
+            return new KeyView(k.id(), k.name(), k.prefix(), k.scopes().stream().sorted().toList(), k.createdAt(),
+                    k.lastUsedAt(), k.expiresAt(), k.revokedAt());
+        }
+    }
+
+    /** A key just created: the only time its value is shown. */
+    record NewKeyView(UUID id, UUID tenantId, String name, String prefix, List<String> scopes, Instant expiresAt,
+            String key) {
+        static NewKeyView of(ApiKey k, String plaintext) {
+            return new NewKeyView(k.id(), k.tenantId(), k.name(), k.prefix(), k.scopes().stream().sorted().toList(),
+                    k.expiresAt(), plaintext);
+        }
     }
 
     record NewTenantView(TenantView tenant, NewKeyView apiKey) {

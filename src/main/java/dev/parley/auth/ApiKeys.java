@@ -13,6 +13,8 @@ import java.util.HexFormat;
 public final class ApiKeys {
 
     public static final String PREFIX = "pk_";
+    /** The admin key dev mode creates, published in the README: refused outside dev mode. */
+    public static final String DEV_KEY = "parley-dev-admin-key";
     private static final String ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -37,9 +39,11 @@ public final class ApiKeys {
         }
     }
 
-    /** The part of a key safe to show in listings: enough to recognise it, far too little to use it. */
-    public static String displayPrefix(String key) {
-        int visible = key.startsWith(PREFIX) ? PREFIX.length() + 6 : key.length() / 4;
-        return key.substring(0, Math.min(visible, key.length() / 4 + PREFIX.length()));
+    /**
+     * The part of a generated key safe to show in listings: {@code pk_} and 6 of its 43 random characters, enough to
+     * recognise it and far too little to use it.
+     */
+    public static String displayPrefix(String generatedKey) {
+        return generatedKey.substring(0, PREFIX.length() + 6);
     }
 }

@@ -2,19 +2,26 @@ package dev.parley.auth;
 
 import jakarta.enterprise.context.RequestScoped;
 
-/** The authenticated caller of this request, set by {@link ApiKeyAuthentication}. */
+import io.quarkus.security.UnauthorizedException;
+import io.quarkus.security.identity.SecurityIdentity;
+
+/**
+ * The authenticated caller of this request. Resources that declare a scope ({@code @RolesAllowed}) are only entered
+ * once the request's identity is established, so this never waits.
+ */
 @RequestScoped
 public class CurrentCaller {
 
-    private Caller caller;
+    private final SecurityIdentity identity;
 
-    void set(Caller caller) {
-        this.caller = caller;
+    CurrentCaller(SecurityIdentity identity) {
+        this.identity = identity;
     }
 
     public Caller get() {
+        Caller caller = identity.getAttribute(ApiKeyIdentityProvider.CALLER);
         if (caller == null) {
-            throw new IllegalStateException("request is not authenticated");
+            throw new UnauthorizedException("request is not authenticated");
         }
         return caller;
     }

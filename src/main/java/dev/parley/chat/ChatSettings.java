@@ -14,4 +14,11 @@ public interface ChatSettings {
     /** Estimated token budget for the history plus the new message. */
     @WithDefault("16000")
     int historyMaxTokens();
+
+    /**
+     * Reply events kept for a client that reads slower than the model writes; a client further behind is cut off
+     * (the whole reply is still stored when the model finishes).
+     */
+    @WithDefault("1024")
+    int streamBufferEvents();
 }

@@ -95,7 +95,7 @@ public class ChatTurns {
     private Turn turn(Caller caller, UUID conversationId, UUID userMessageId, String model,
             List<PromptMessage> prompt, InFlightTurns.Admission admission) {
         return new Turn(providers, messages, caller.tenantId(), conversationId, userMessageId, model, prompt,
-                admission);
+                admission, settings.streamBufferEvents());
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.parley.chat;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.jboss.logging.Logger;
 
@@ -11,6 +12,7 @@ import dev.parley.provider.ProviderChunk;
 import dev.parley.provider.ProviderRequest;
 import dev.parley.provider.Providers;
 import dev.parley.provider.TokenEstimate;
+import dev.parley.provider.UpstreamException;
 import dev.parley.store.Message;
 import dev.parley.store.MessageStore;
 import dev.parley.store.Timestamps;
@@ -18,6 +20,7 @@ import dev.parley.store.UuidV7;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.Cancellable;
+import io.smallrye.mutiny.subscription.MultiEmitter;
 
 /**
  * A chat turn whose user message is stored; {@link #events()} runs the model and stores the reply. A provider failure
@@ -41,9 +44,11 @@ public final class Turn {
     private final String model;
     private final List<PromptMessage> prompt;
     private final InFlightTurns.Admission admission;
+    private final int bufferEvents;
 
     Turn(Providers providers, MessageStore messages, UUID tenantId, UUID conversationId, UUID userMessageId,
-            String model, List<PromptMessage> prompt, InFlightTurns.Admission admission) {
+            String model, List<PromptMessage> prompt, InFlightTurns.Admission admission, int bufferEvents) {
+        this.bufferEvents = bufferEvents;
         this.providers = providers;
         this.messages = messages;
         this.tenantId = tenantId;
@@ -75,117 +80,131 @@ public final class Turn {
         return events().collect().last();
     }
 
-    /** Subscribe once. Cancelling the subscription cancels the provider request and stores the partial reply. */
+    /**
+     * Subscribe once. The reply is taken from the provider as fast as it comes and stored as soon as the provider
+     * finishes, however fast the client reads; the events wait for the client in a buffer of at most
+     * {@code PARLEY_CHAT_STREAM_BUFFER_EVENTS}, and a client that falls further behind is cut off (its reply is still
+     * stored when it ends). Cancelling the subscription (the client went away) cancels the provider request and
+     * stores the partial reply.
+     */
     public Multi<TurnEvent> events() {
-        StringBuilder text = new StringBuilder();
-        int[] usage = { -1, -1 };
-        String[] finish = { null };
-        AtomicBoolean stored = new AtomicBoolean();
-        AtomicBoolean cut = new AtomicBoolean();
+        return Multi.createFrom().<TurnEvent> emitter(this::run, bufferEvents);
+    }
 
-        Multi<TurnEvent> deltas = cuttable(providers.stream(new ProviderRequest(model, prompt)), cut)
-                .onItem().invoke(chunk -> {
-                    if (chunk instanceof ProviderChunk.Text t) {
-                        text.append(t.text());
-                    } else if (chunk instanceof ProviderChunk.Usage u) {
-                        usage[0] = u.promptTokens();
-                        usage[1] = u.completionTokens();
-                    } else if (chunk instanceof ProviderChunk.Finished f) {
-                        finish[0] = f.reason();
-                    }
-                })
-                .filter(chunk -> chunk instanceof ProviderChunk.Text)
-                .map(chunk -> new TurnEvent.Delta(((ProviderChunk.Text) chunk).text()));
+    /** What the provider produced so far. */
+    private static final class Reply {
+        final StringBuilder text = new StringBuilder();
+        int promptTokens = -1;
+        int completionTokens = -1;
+        String finishReason;
 
-        Multi<TurnEvent> end = Multi.createFrom().deferred(() -> (cut.get() ? cutShort(stored, text, usage)
-                : store(stored, text, usage, finish[0] == null ? "stop" : finish[0])
-                        .map(m -> (TurnEvent) new TurnEvent.Ended(m))).toMulti());
+        void add(ProviderChunk chunk) {
+            if (chunk instanceof ProviderChunk.Text t) {
+                text.append(t.text());
+            } else if (chunk instanceof ProviderChunk.Usage u) {
+                promptTokens = u.promptTokens();
+                completionTokens = u.completionTokens();
+            } else if (chunk instanceof ProviderChunk.Finished f) {
+                finishReason = f.reason();
+            }
+        }
+    }
 
-        return Multi.createBy().concatenating().streams(
-                Multi.createFrom().item(new TurnEvent.Started(conversationId, userMessageId, assistantMessageId,
-                        model)),
-                deltas, end)
-                .onFailure().recoverWithMulti(e -> failed(stored, text, usage, e).toMulti())
-                .onTermination().invoke((failure, cancelled) -> {
-                    if (!cancelled || stored.get()) {
-                        admission.end(); // the reply is stored (or storing it failed and was reported)
-                        return;
-                    }
-                    store(stored, text, usage, CLIENT_DISCONNECTED).subscribe().with(
-                            m -> {
-                                LOG.infof("Conversation %s: client went away, stored %d characters of the reply",
-                                        conversationId, text.length());
-                                admission.end();
-                            },
-                            e -> {
-                                LOG.errorf("Conversation %s: could not store the partial reply: %s", conversationId,
-                                        e.getMessage());
-                                admission.end();
-                            });
+    private void run(MultiEmitter<? super TurnEvent> client) {
+        Reply reply = new Reply();
+        AtomicBoolean over = new AtomicBoolean(); // the provider's stream ended, or was cancelled or cut
+        AtomicReference<Cancellable> provider = new AtomicReference<>();
+        client.emit(new TurnEvent.Started(conversationId, userMessageId, assistantMessageId, model));
+        client.onCancellation(() -> {
+            if (over.compareAndSet(false, true)) {
+                cancel(provider);
+                store(reply, CLIENT_DISCONNECTED).subscribe().with(m -> {
+                    LOG.infof("Conversation %s: client went away, stored %d characters of the reply", conversationId,
+                            m.content().length());
+                    admission.end();
+                }, e -> {
+                    LOG.errorf("Conversation %s: could not store the partial reply: %s", conversationId,
+                            e.getMessage());
+                    admission.end();
+                });
+            }
+        });
+        admission.onCut(() -> {
+            if (over.compareAndSet(false, true)) {
+                cancel(provider);
+                end(client, store(reply, SHUTDOWN).map(m -> {
+                    LOG.infof("Conversation %s: shutdown cut the reply, stored %d characters of it", conversationId,
+                            m.content().length());
+                    return new TurnEvent.Failed(m, TurnFailure.SHUTTING_DOWN,
+                            "the server is shutting down; the reply was cut short and stored as far as it got");
+                }));
+            }
+        });
+        Cancellable subscription = providers.stream(new ProviderRequest(model, prompt)).subscribe().with(chunk -> {
+            if (!over.get()) {
+                reply.add(chunk);
+                if (chunk instanceof ProviderChunk.Text t) {
+                    client.emit(new TurnEvent.Delta(t.text())); // ignored once a client that fell behind is cut
+                }
+            }
+        }, failure -> {
+            if (over.compareAndSet(false, true)) {
+                end(client, failed(reply, failure));
+            }
+        }, () -> {
+            if (over.compareAndSet(false, true)) {
+                end(client, store(reply, reply.finishReason == null ? "stop" : reply.finishReason)
+                        .map(TurnEvent.Ended::new));
+            }
+        });
+        provider.set(subscription);
+        if (over.get()) {
+            subscription.cancel(); // cancelled or cut before the subscription was known
+        }
+    }
+
+    private static void cancel(AtomicReference<Cancellable> provider) {
+        Cancellable c = provider.get();
+        if (c != null) {
+            c.cancel();
+        }
+    }
+
+    /** Sends the turn's last event once the reply is stored (or could not be), and lets a shutdown proceed. */
+    private void end(MultiEmitter<? super TurnEvent> client, Uni<TurnEvent> last) {
+        last.subscribe().with(event -> {
+            client.emit(event);
+            client.complete();
+            admission.end();
+        }, e -> {
+            LOG.errorf("Conversation %s: storing the reply failed: %s", conversationId, e.getMessage());
+            client.emit(new TurnEvent.Failed(null, TurnFailure.STORAGE, "the reply could not be stored"));
+            client.complete();
+            admission.end();
+        });
+    }
+
+    /** The provider failed: store what it produced, and tell the client without naming the upstream's address. */
+    private Uni<TurnEvent> failed(Reply reply, Throwable e) {
+        String errorId = UuidV7.next().toString();
+        String reason = e instanceof UpstreamException u ? u.publicReason() : "the model failed";
+        LOG.warnf("Conversation %s: provider failed after %d characters (error %s): %s", conversationId,
+                reply.text.length(), errorId, e.getMessage());
+        String detail = reason + " (error id " + errorId + ")";
+        return store(reply, PROVIDER_ERROR).map(m -> (TurnEvent) new TurnEvent.Failed(m, TurnFailure.UPSTREAM, detail))
+                .onFailure().recoverWithItem(storeFailure -> {
+                    LOG.errorf("Conversation %s: could not store the partial reply (error %s): %s", conversationId,
+                            errorId, storeFailure.getMessage());
+                    return new TurnEvent.Failed(null, TurnFailure.UPSTREAM, detail
+                            + "; the partial reply could not be stored");
                 });
     }
 
-    /**
-     * The provider's stream, which a shutdown may end early (see {@link InFlightTurns#drain}): then the provider
-     * request is cancelled, the stream completes and {@code cut} is set.
-     */
-    private Multi<ProviderChunk> cuttable(Multi<ProviderChunk> chunks, AtomicBoolean cut) {
-        return Multi.createFrom().emitter(emitter -> {
-            AtomicBoolean over = new AtomicBoolean();
-            Cancellable upstream = chunks.subscribe().with(emitter::emit,
-                    e -> {
-                        if (over.compareAndSet(false, true)) {
-                            emitter.fail(e);
-                        }
-                    },
-                    () -> {
-                        if (over.compareAndSet(false, true)) {
-                            emitter.complete();
-                        }
-                    });
-            emitter.onTermination(upstream::cancel);
-            admission.onCut(() -> {
-                if (over.compareAndSet(false, true)) {
-                    cut.set(true);
-                    upstream.cancel();
-                    emitter.complete();
-                }
-            });
-        });
-    }
-
-    /** A shutdown cut the stream: store what was produced and tell the client that the reply broke off. */
-    private Uni<TurnEvent> cutShort(AtomicBoolean stored, StringBuilder text, int[] usage) {
-        return store(stored, text, usage, SHUTDOWN).map(m -> {
-            LOG.infof("Conversation %s: shutdown cut the reply, stored %d characters of it", conversationId,
-                    text.length());
-            return (TurnEvent) new TurnEvent.Failed(m, TurnFailure.SHUTTING_DOWN,
-                    "the server is shutting down; the reply was cut short and stored as far as it got");
-        });
-    }
-
-    private Uni<TurnEvent> failed(AtomicBoolean stored, StringBuilder text, int[] usage, Throwable e) {
-        if (stored.get()) {
-            // the provider finished but the reply could not be stored
-            LOG.errorf("Conversation %s: storing the reply failed: %s", conversationId, e.getMessage());
-            return Uni.createFrom().item(new TurnEvent.Failed(null, TurnFailure.STORAGE,
-                    "the reply could not be stored: " + e.getMessage()));
-        }
-        LOG.warnf("Conversation %s: provider failed after %d characters: %s", conversationId, text.length(),
-                e.getMessage());
-        return store(stored, text, usage, PROVIDER_ERROR)
-                .map(m -> (TurnEvent) new TurnEvent.Failed(m, TurnFailure.UPSTREAM, e.getMessage()))
-                .onFailure().recoverWithItem(storeFailure -> new TurnEvent.Failed(null, TurnFailure.UPSTREAM,
-                        e.getMessage() + "; the partial reply could not be stored: " + storeFailure.getMessage()));
-    }
-
-    private Uni<Message> store(AtomicBoolean stored, StringBuilder text, int[] usage, String finishReason) {
-        if (!stored.compareAndSet(false, true)) {
-            return Uni.createFrom().nullItem();
-        }
-        String content = text.toString();
-        int tokensIn = usage[0] >= 0 ? usage[0] : prompt.stream().mapToInt(m -> TokenEstimate.of(m.content())).sum();
-        int tokensOut = usage[1] >= 0 ? usage[1] : TokenEstimate.of(content);
+    private Uni<Message> store(Reply reply, String finishReason) {
+        String content = reply.text.toString();
+        int tokensIn = reply.promptTokens >= 0 ? reply.promptTokens
+                : prompt.stream().mapToInt(m -> TokenEstimate.of(m.content())).sum();
+        int tokensOut = reply.completionTokens >= 0 ? reply.completionTokens : TokenEstimate.of(content);
         Message assistant = new Message(assistantMessageId, tenantId, conversationId, Message.Role.ASSISTANT, content,
                 tokensIn, tokensOut, finishReason, Timestamps.now());
         return messages.append(assistant).replaceWith(assistant);

@@ -4,13 +4,14 @@ import java.io.PrintStream;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 
 import dev.parley.auth.ApiKeys;
+import dev.parley.auth.Scope;
 import dev.parley.ops.ExitCode;
-import dev.parley.ops.data.Migrations;
 import dev.parley.ops.data.OpsDatabase;
 import dev.parley.store.Table;
 import dev.parley.store.Timestamps;
@@ -35,13 +36,16 @@ final class CreateApiKeyCommand implements Command {
     @Override
     public String usage() {
         return """
-                Usage: parley create-api-key (--tenant NAME | --tenant-id ID) [--name KEY_NAME] [--admin]
-                                             [--database-url URL]
+                Usage: parley create-api-key (--tenant NAME | --tenant-id ID) [--name KEY_NAME]
+                                             [--admin | --scopes LIST] [--expires WHEN] [--database-url URL]
 
                 Creates an API key and prints it on stdout, once: only its SHA-256 hash is stored. With --tenant a
                 new tenant of that name is created; with --tenant-id the key is added to an existing tenant.
-                --admin makes it an operator key (tenant administration, diagnostics). The schema must be migrated
-                (start Parley once, or run parley migrate). Works while Parley is running.
+                Scopes: read (every GET), chat (conversations and chat turns, also /v1), keys (manage the tenant's
+                keys), admin (every tenant, /api/admin, diagnostics, and everything else); the default is
+                read,chat,keys, and --admin is --scopes admin. --expires takes an instant (2027-01-01T00:00:00Z) or a
+                date (2027-01-01). A database that does not exist yet is created and migrated. Works while Parley
+                is running.
 
                 Exit codes: 0 created, 1 failed, 2 bad usage or unknown tenant, 3 database unavailable,
                 4 schema not migrated.
@@ -50,7 +54,7 @@ final class CreateApiKeyCommand implements Command {
 
     @Override
     public Set<String> valued() {
-        return Set.of("tenant", "tenant-id", "name", "database-url");
+        return Set.of("tenant", "tenant-id", "name", "scopes", "expires", "database-url");
     }
 
     @Override
@@ -78,12 +82,9 @@ final class CreateApiKeyCommand implements Command {
             throw CommandLine.Failure.usage("create-api-key: --tenant-id must be a UUID (got '" + cl.get("tenant-id")
                     + "')");
         }
-        try (OpsDatabase db = OpsDatabase.open(config.dialect(config.databaseUrl(cl, name())), false, false)) {
-            if (!Migrations.plan(db.flyway()).pending().isEmpty()) {
-                err.println("parley create-api-key: the schema of " + db.describe()
-                        + " is not migrated; start Parley once or run parley migrate");
-                return ExitCode.MIGRATION_FAILED;
-            }
+        Set<Scope> scopes = KeyCommands.scopes(cl, name());
+        Instant expires = KeyCommands.expires(cl, name());
+        try (OpsDatabase db = KeyCommands.openMigrated(config, cl, name(), err)) {
             var now = Timestamps.now();
             db.connection().setAutoCommit(false);
             if (tenantName != null) {
@@ -92,12 +93,15 @@ final class CreateApiKeyCommand implements Command {
                 throw CommandLine.Failure.usage("create-api-key: no tenant " + tenantId + " in " + db.describe());
             }
             String key = ApiKeys.generate();
-            db.insert(Table.named("api_keys"), List.<Object[]> of(new Object[] { UuidV7.next(), tenantId,
-                    keyName.trim(), ApiKeys.displayPrefix(key), ApiKeys.hash(key), cl.has("admin"), now, null, null }));
+            UUID keyId = UuidV7.next();
+            db.insert(Table.named("api_keys"), List.<Object[]> of(new Object[] { keyId, tenantId, keyName.trim(),
+                    ApiKeys.displayPrefix(key), ApiKeys.hash(key), now, null, null,
+                    String.join(",", new java.util.TreeSet<>(Scope.ids(scopes))), expires }));
             db.connection().commit();
             out.println(key);
-            err.println("Created " + (cl.has("admin") ? "admin " : "") + "key '" + keyName.trim() + "' for tenant "
-                    + tenantId + (tenantName == null ? "" : " (" + tenantName.trim() + ")")
+            err.println("Created key " + keyId + " '" + keyName.trim() + "' (" + String.join(",",
+                    new java.util.TreeSet<>(Scope.ids(scopes))) + (expires == null ? "" : ", expires " + expires)
+                    + ") for tenant " + tenantId + (tenantName == null ? "" : " (" + tenantName.trim() + ")")
                     + "; it is shown only this once");
             return ExitCode.OK;
         }

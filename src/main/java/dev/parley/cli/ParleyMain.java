@@ -26,7 +26,8 @@ import io.quarkus.runtime.annotations.QuarkusMain;
 public class ParleyMain {
 
     private static final List<Command> COMMANDS = List.of(new MigrateCommand(), new BackupCommand(),
-            new RestoreCommand(), new CopyDataCommand(), new CreateApiKeyCommand());
+            new RestoreCommand(), new CopyDataCommand(), new CreateApiKeyCommand(), new ListApiKeysCommand(),
+            new RevokeApiKeyCommand());
 
     /** Held so the level set on it is not lost to garbage collection. */
     private static final Logger FLYWAY_LOG = Logger.getLogger("org.flywaydb");

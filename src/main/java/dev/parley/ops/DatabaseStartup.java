@@ -11,6 +11,7 @@ import jakarta.enterprise.inject.Instance;
 import org.flywaydb.core.Flyway;
 import org.jboss.logging.Logger;
 
+import dev.parley.auth.Tenants;
 import dev.parley.ops.data.Migrations;
 import dev.parley.store.Backend;
 import dev.parley.store.BackendUnavailable;
@@ -77,7 +78,11 @@ public class DatabaseStartup {
         migrate(db, url);
         db.start();
         LOG.infof("Database ready: %s, schema version %s", url.describe(), schemaVersion);
-        ready.fire(new DatabaseReady());
+        try {
+            ready.fire(new DatabaseReady());
+        } catch (Tenants.UnsafeKey e) {
+            throw new StartupFailure(ExitCode.INVALID, e.getMessage());
+        }
     }
 
     private void migrate(Backend db, DatabaseUrl url) {

@@ -7,6 +7,7 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import org.jboss.logging.Logger;
 
+import dev.parley.store.StorableText;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.subscription.MultiEmitter;
 import io.vertx.core.buffer.Buffer;
@@ -135,7 +136,8 @@ final class OpenAiUpstream implements ChatProvider {
             JsonObject delta = choice.getJsonObject("delta");
             String text = delta == null ? null : delta.getString("content");
             if (text != null && !text.isEmpty()) {
-                emitter.emit(new ProviderChunk.Text(text));
+                // a reply is stored as sent, except what no database stores: NUL and unpaired surrogates
+                emitter.emit(new ProviderChunk.Text(StorableText.sanitize(text)));
             }
             String reason = choice.getString("finish_reason");
             if (reason != null) {
@@ -161,7 +163,13 @@ final class OpenAiUpstream implements ChatProvider {
         }
         String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         LOG.debugf("upstream %s failed: %s", name, why);
-        return new UpstreamException(name, 0, "upstream " + name + " (" + baseUrl + ") failed: " + why);
+        return new UpstreamException(name, 0, "upstream " + name + " (" + withoutCredentials(baseUrl) + ") failed: "
+                + why);
+    }
+
+    /** A URL as logs may show it: without any {@code user:password@}. */
+    static String withoutCredentials(String url) {
+        return url.replaceFirst("^([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@]*@", "$1");
     }
 
     private static String errorMessage(Buffer body) {

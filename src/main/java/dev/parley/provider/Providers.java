@@ -55,8 +55,8 @@ public class Providers {
             String name = u.name().orElse("upstream-" + n);
             String url = u.url().get().trim();
             providers.add(new OpenAiUpstream(name, url, u.apiKey().orElse(null), models, u.timeout(), client));
-            LOG.infof("Upstream %s at %s serves %s", name, url, models.isEmpty() ? "any model"
-                    : String.join(", ", models));
+            LOG.infof("Upstream %s at %s serves %s", name, OpenAiUpstream.withoutCredentials(url),
+                    models.isEmpty() ? "any model" : String.join(", ", models));
         });
         boolean demo = settings.demo().enabled().orElse(providers.isEmpty());
         if (demo) {

@@ -24,10 +24,11 @@ public record Table(String name, String key, List<Column> columns) {
                     new Column("name", ColumnType.TEXT),
                     new Column("key_prefix", ColumnType.TEXT),
                     new Column("key_hash", ColumnType.TEXT),
-                    new Column("admin", ColumnType.BOOLEAN),
                     new Column("created_at", ColumnType.INSTANT),
                     new Column("last_used_at", ColumnType.INSTANT),
-                    new Column("revoked_at", ColumnType.INSTANT))),
+                    new Column("revoked_at", ColumnType.INSTANT),
+                    new Column("scopes", ColumnType.TEXT),
+                    new Column("expires_at", ColumnType.INSTANT))),
             new Table("conversations", "id", List.of(
                     new Column("id", ColumnType.ID),
                     new Column("tenant_id", ColumnType.ID),

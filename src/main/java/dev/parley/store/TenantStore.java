@@ -1,6 +1,7 @@
 package dev.parley.store;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -15,10 +16,26 @@ public interface TenantStore {
 
     Uni<Void> createApiKey(ApiKey key);
 
-    /** The non-revoked key with this hash, if any: the one lookup authentication makes. */
-    Uni<Optional<ApiKey>> findActiveKey(String hash);
+    /** The key with this hash whatever its state, revoked and expired ones included: the lookup authentication makes. */
+    Uni<Optional<ApiKey>> findKey(String hash);
 
     Uni<Optional<Tenant>> findTenant(UUID id);
+
+    /** The tenant's keys, oldest first ({@code created_at}, then id). */
+    Uni<Page<ApiKey>> listKeys(UUID tenantId, Cursor after, int limit);
+
+    /**
+     * Revokes the tenant's key at {@code at} (a key revoked before keeps its first revocation time); returns it, or
+     * empty when the tenant has no such key.
+     */
+    Uni<Optional<ApiKey>> revokeKey(UUID tenantId, UUID keyId, Instant at);
+
+    /** A revocation, as the other processes learn of it. */
+    record Revocation(String hash, Instant at) {
+    }
+
+    /** Keys revoked at or after {@code since}, oldest first: what every process polls to drop them from its cache. */
+    Uni<List<Revocation>> revokedSince(Instant since);
 
     /** Records when keys were last used; called in batches, never once per request. */
     Uni<Void> recordKeyUse(Map<UUID, Instant> lastUsed);

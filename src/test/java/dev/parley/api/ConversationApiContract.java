@@ -24,6 +24,7 @@ import dev.parley.store.Message;
 import dev.parley.store.MessageStore;
 import dev.parley.store.Timestamps;
 import dev.parley.store.UuidV7;
+import dev.parley.testing.Schema;
 import io.restassured.http.ContentType;
 import io.restassured.response.ValidatableResponse;
 import io.restassured.specification.RequestSpecification;
@@ -44,7 +45,7 @@ public abstract class ConversationApiContract {
 
     @BeforeEach
     void createTenant() {
-        Tenants.NewTenant t = result(tenants.createTenant("api-" + UUID.randomUUID(), false));
+        Tenants.NewTenant t = result(tenants.createTenant("api-" + UUID.randomUUID(), Tenants.TENANT_SCOPES));
         key = t.plaintextKey();
         tenantId = t.tenant().id();
     }
@@ -237,7 +238,7 @@ public abstract class ConversationApiContract {
 
     @Test
     void tenantsCannotSeeOrTouchEachOthersConversations() {
-        String other = result(tenants.createTenant("other-" + UUID.randomUUID(), false)).plaintextKey();
+        String other = result(tenants.createTenant("other-" + UUID.randomUUID(), Tenants.TENANT_SCOPES)).plaintextKey();
         String id = createConversation(key, "Private");
 
         problem(as(other).get("/api/conversations/" + id).then(), 404, "not-found");
@@ -255,9 +256,9 @@ public abstract class ConversationApiContract {
     void onlyAdminKeysCreateTenantsAndTheNewKeyWorks() {
         problem(as(key).body("{\"name\":\"acme\"}").post("/api/admin/tenants").then(), 403, "forbidden");
 
-        String admin = result(tenants.createTenant("admin-" + UUID.randomUUID(), true)).plaintextKey();
+        String admin = result(tenants.createTenant("admin-" + UUID.randomUUID(), java.util.Set.of(dev.parley.auth.Scope.ADMIN))).plaintextKey();
         String newKey = as(admin).body("{\"name\":\"acme\"}").post("/api/admin/tenants").then()
-                .statusCode(201).body("tenant.name", equalTo("acme")).body("apiKey.admin", equalTo(false))
+                .statusCode(201).body("tenant.name", equalTo("acme")).body("apiKey.scopes", org.hamcrest.Matchers.contains("chat", "keys", "read"))
                 .extract().path("apiKey.key");
         assertThat(newKey).startsWith("pk_");
         as(newKey).get("/api/conversations").then().statusCode(200).body("items.size()", equalTo(0));
@@ -276,7 +277,7 @@ public abstract class ConversationApiContract {
         given().get("/q/health/ready").then().statusCode(200)
                 .body("status", equalTo("UP"))
                 .body("checks.find { it.name == 'database' }.data.backend", equalTo(backend()))
-                .body("checks.find { it.name == 'database' }.data.schemaVersion", equalTo("3"));
+                .body("checks.find { it.name == 'database' }.data.schemaVersion", equalTo(Schema.latestVersion()));
         given().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
     }
 
@@ -292,10 +293,10 @@ public abstract class ConversationApiContract {
     void diagnosticsAreForAdminKeysOnly() {
         problem(as(key).get("/q/parley/diagnostics").then(), 403, "forbidden");
         problem(given().get("/q/parley/diagnostics").then(), 401, "unauthenticated");
-        String admin = result(tenants.createTenant("ops-" + UUID.randomUUID(), true)).plaintextKey();
+        String admin = result(tenants.createTenant("ops-" + UUID.randomUUID(), java.util.Set.of(dev.parley.auth.Scope.ADMIN))).plaintextKey();
         as(admin).get("/q/parley/diagnostics").then().statusCode(200)
                 .body("backend", equalTo(backend()))
-                .body("schemaVersion", equalTo("3"))
+                .body("schemaVersion", equalTo(Schema.latestVersion()))
                 .body("migrated", equalTo(true))
                 .body("writes.stalled", nullValue())
                 .body(backend().equals("sqlite") ? "sqlite.writer.running" : "postgresql.pool", notNullValue());

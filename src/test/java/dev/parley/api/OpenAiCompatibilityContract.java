@@ -43,6 +43,9 @@ public abstract class OpenAiCompatibilityContract {
     @Inject
     MessageStore messages;
 
+    @Inject
+    dev.parley.store.ConversationStore conversations;
+
     OpenAIClient client;
     UUID tenantId;
     String key;
@@ -50,7 +53,7 @@ public abstract class OpenAiCompatibilityContract {
     @BeforeEach
     void connect() {
         FakeUpstream.reset();
-        Tenants.NewTenant t = result(tenants.createTenant("openai-" + UUID.randomUUID(), false));
+        Tenants.NewTenant t = result(tenants.createTenant("openai-" + UUID.randomUUID(), Tenants.TENANT_SCOPES));
         tenantId = t.tenant().id();
         key = t.plaintextKey();
         client = OpenAIOkHttpClient.builder().baseUrl("http://localhost:" + RestAssured.port + "/v1").apiKey(key)
@@ -129,20 +132,31 @@ public abstract class OpenAiCompatibilityContract {
                 FakeUpstream.expectedText(5), "second", FakeUpstream.expectedText(5));
     }
 
-    @Test
-    void aNewConversationOfThousandsOfMessagesIsStoredWhole() {
+    private static ChatCompletionCreateParams history(int pairs) {
         ChatCompletionCreateParams.Builder params = ChatCompletionCreateParams.builder().model(FakeUpstream.MODEL);
-        for (int i = 0; i < 2_000; i++) {
+        for (int i = 0; i < pairs; i++) {
             params.addUserMessage("question " + i).addAssistantMessage("answer " + i);
         }
-        params.addUserMessage("the last question");
-        HttpResponseFor<ChatCompletion> raw = client.chat().completions().withRawResponse().create(params.build());
+        return params.addUserMessage("the last question").build();
+    }
+
+    @Test
+    void aNewConversationOfAThousandMessagesIsStoredWholeInOneWrite() {
+        HttpResponseFor<ChatCompletion> raw = client.chat().completions().withRawResponse().create(history(499));
         assertThat(raw.parse().choices().get(0).message().content()).hasValue(FakeUpstream.expectedText(5));
         String conversation = raw.headers().values(OpenAiResource.CONVERSATION_HEADER).get(0);
         List<Message> all = result(messages.list(tenantId, UUID.fromString(conversation), null, 10_000)).items();
-        assertThat(all).hasSize(4_002);
-        assertThat(all.get(4_000).content()).isEqualTo("the last question");
-        assertThat(all.get(4_001).content()).isEqualTo(FakeUpstream.expectedText(5));
+        assertThat(all).hasSize(1_000);
+        assertThat(all.get(998).content()).isEqualTo("the last question");
+        assertThat(all.get(999).content()).isEqualTo(FakeUpstream.expectedText(5));
+    }
+
+    @Test
+    void aLongerHistoryIsRefusedWithA400AndNothingIsStored() {
+        assertThatThrownBy(() -> client.chat().completions().create(history(2_000)))
+                .isInstanceOf(com.openai.errors.BadRequestException.class)
+                .hasMessageContaining("at most 1000 messages");
+        assertThat(result(conversations.list(tenantId, false, null, 10)).items()).isEmpty();
     }
 
     @Test

@@ -44,7 +44,7 @@ public abstract class ChatContract {
     @BeforeEach
     void setUp() {
         FakeUpstream.reset();
-        Tenants.NewTenant t = result(tenants.createTenant("chat-" + UUID.randomUUID(), false));
+        Tenants.NewTenant t = result(tenants.createTenant("chat-" + UUID.randomUUID(), Tenants.TENANT_SCOPES));
         key = t.plaintextKey();
         tenantId = t.tenant().id();
     }
@@ -234,7 +234,10 @@ public abstract class ChatContract {
             events = sse.readAll();
         }
         assertThat(events).extracting(SseClient.Event::name).containsExactly("message.start", "error");
-        assertThat(new JsonObject(events.get(1).data()).getString("detail")).contains("is down");
+        String detail = new JsonObject(events.get(1).data()).getString("detail");
+        assertThat(detail).contains("answered HTTP 500").containsPattern("error id [0-9a-f-]{36}")
+                .as("the upstream's address and error body stay in the log").doesNotContain("127.0.0.1")
+                .doesNotContain("is down").doesNotContain("fake-");
         assertThat(stored(id)).extracting(Message::finishReason).containsExactly(null, Turn.PROVIDER_ERROR);
     }
 
@@ -253,7 +256,7 @@ public abstract class ChatContract {
     @Test
     void sendingToAnotherTenantsConversationIs404() {
         String id = conversation(FakeUpstream.MODEL);
-        String other = result(tenants.createTenant("intruder-" + UUID.randomUUID(), false)).plaintextKey();
+        String other = result(tenants.createTenant("intruder-" + UUID.randomUUID(), Tenants.TENANT_SCOPES)).plaintextKey();
         given().header("Authorization", "Bearer " + other).contentType(ContentType.JSON)
                 .body("{\"content\":\"hi\"}").post("/api/conversations/" + id + "/messages")
                 .then().statusCode(404).contentType("application/problem+json");

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 
 import jakarta.inject.Inject;
@@ -47,7 +48,8 @@ public abstract class StoreContract {
     }
 
     private static ApiKey key(UUID tenantId, String hash) {
-        return new ApiKey(UuidV7.next(), tenantId, "k", "pk_xx", hash, false, Timestamps.now());
+        return new ApiKey(UuidV7.next(), tenantId, "k", "pk_xx", hash, Set.of("read", "chat"), Timestamps.now(), null,
+                null, null);
     }
 
     private Conversation conversation(UUID tenantId, String title, Instant updatedAt) {
@@ -261,15 +263,69 @@ public abstract class StoreContract {
     }
 
     @Test
-    void activeKeyIsFoundByItsHashUntilUnknown() {
+    void aKeyIsFoundByItsHashWithItsScopesAndExpiry() {
         String hash = "hash-" + UUID.randomUUID();
-        ApiKey k = new ApiKey(UuidV7.next(), tenant, "ci", "pk_abc", hash, true, Timestamps.now());
+        ApiKey k = new ApiKey(UuidV7.next(), tenant, "ci", "pk_abc", hash, Set.of("admin"), Timestamps.now(),
+                Timestamps.now().plusSeconds(3600), null, null);
         result(tenants.createApiKey(k));
-        assertThat(result(tenants.findActiveKey(hash))).contains(k);
-        assertThat(result(tenants.findActiveKey("no-such-hash"))).isEmpty();
-        // recording use is a bookkeeping write: it must not disturb the key
-        result(tenants.recordKeyUse(Map.of(k.id(), Timestamps.now())));
-        assertThat(result(tenants.findActiveKey(hash))).contains(k);
+        assertThat(result(tenants.findKey(hash))).contains(k);
+        assertThat(result(tenants.findKey("no-such-hash"))).isEmpty();
+    }
+
+    @Test
+    void recordingUseKeepsTheNewestTimeAndNothingElse() {
+        String hash = "used-" + UUID.randomUUID();
+        ApiKey k = key(tenant, hash);
+        result(tenants.createApiKey(k));
+        Instant later = Timestamps.now().plusSeconds(60);
+        result(tenants.recordKeyUse(Map.of(k.id(), later)));
+        result(tenants.recordKeyUse(Map.of(k.id(), later.minusSeconds(30))));
+        ApiKey used = result(tenants.findKey(hash)).orElseThrow();
+        assertThat(used.lastUsedAt()).isEqualTo(later);
+        assertThat(used).usingRecursiveComparison().ignoringFields("lastUsedAt").isEqualTo(k);
+    }
+
+    @Test
+    void aRevokedKeyIsStillFoundRevokedAndListedAsRevokedSinceThen() {
+        String hash = "revoked-" + UUID.randomUUID();
+        ApiKey k = key(tenant, hash);
+        result(tenants.createApiKey(k));
+        Instant at = Timestamps.now();
+        assertThat(result(tenants.revokeKey(tenant, k.id(), at))).get().extracting(ApiKey::revokedAt).isEqualTo(at);
+        assertThat(result(tenants.revokeKey(tenant, k.id(), at.plusSeconds(5)))).get()
+                .extracting(ApiKey::revokedAt).as("the first revocation time stays").isEqualTo(at);
+        assertThat(result(tenants.findKey(hash))).get().extracting(ApiKey::revokedAt).isEqualTo(at);
+        assertThat(result(tenants.revokedSince(at))).contains(new TenantStore.Revocation(hash, at));
+        assertThat(result(tenants.revokedSince(at.plusNanos(1000)))).extracting(TenantStore.Revocation::hash)
+                .doesNotContain(hash);
+    }
+
+    @Test
+    void anotherTenantsKeyCannotBeRevoked() {
+        ApiKey k = key(tenant, "mine-" + UUID.randomUUID());
+        result(tenants.createApiKey(k));
+        assertThat(result(tenants.revokeKey(otherTenant, k.id(), Timestamps.now()))).isEmpty();
+        assertThat(result(tenants.findKey(k.hash()))).get().extracting(ApiKey::revokedAt).isNull();
+    }
+
+    @Test
+    void keysAreListedOldestFirstAndPagedPerTenant() {
+        List<ApiKey> made = new ArrayList<>();
+        Instant base = Timestamps.now();
+        for (int i = 0; i < 5; i++) {
+            ApiKey k = new ApiKey(UuidV7.next(), tenant, "k" + i, "pk_" + i, "list-" + UUID.randomUUID(),
+                    Set.of("read"), base.plusSeconds(i), null, null, null);
+            result(tenants.createApiKey(k));
+            made.add(k);
+        }
+        result(tenants.createApiKey(key(otherTenant, "other-" + UUID.randomUUID())));
+        Page<ApiKey> first = result(tenants.listKeys(tenant, null, 3));
+        Page<ApiKey> rest = result(tenants.listKeys(tenant, first.next(), 10));
+        List<ApiKey> all = new ArrayList<>(first.items());
+        all.addAll(rest.items());
+        assertThat(all).extracting(ApiKey::tenantId).containsOnly(tenant);
+        assertThat(all.stream().filter(made::contains).toList()).containsExactlyElementsOf(made);
+        assertThat(rest.next()).isNull();
     }
 
     @Test
@@ -277,7 +333,7 @@ public abstract class StoreContract {
         String hash = "dup-" + UUID.randomUUID();
         result(tenants.createApiKey(key(tenant, hash)));
         assertThatThrownBy(() -> result(tenants.createApiKey(key(otherTenant, hash)))).isNotNull();
-        assertThat(result(tenants.findActiveKey(hash))).get().extracting(ApiKey::tenantId).isEqualTo(tenant);
+        assertThat(result(tenants.findKey(hash))).get().extracting(ApiKey::tenantId).isEqualTo(tenant);
     }
 
     @Test

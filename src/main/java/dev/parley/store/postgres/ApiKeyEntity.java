@@ -22,9 +22,11 @@ class ApiKeyEntity {
     String prefix;
     @Column(name = "key_hash")
     String hash;
-    boolean admin;
+    String scopes;
     @Column(name = "created_at")
     Instant createdAt;
+    @Column(name = "expires_at")
+    Instant expiresAt;
     @Column(name = "last_used_at")
     Instant lastUsedAt;
     @Column(name = "revoked_at")
@@ -37,12 +39,16 @@ class ApiKeyEntity {
         e.name = k.name();
         e.prefix = k.prefix();
         e.hash = k.hash();
-        e.admin = k.admin();
+        e.scopes = k.scopeList();
         e.createdAt = k.createdAt();
+        e.expiresAt = k.expiresAt();
+        e.lastUsedAt = k.lastUsedAt();
+        e.revokedAt = k.revokedAt();
         return e;
     }
 
     ApiKey toRecord() {
-        return new ApiKey(id, tenantId, name, prefix, hash, admin, createdAt);
+        return new ApiKey(id, tenantId, name, prefix, hash, ApiKey.parseScopes(scopes), createdAt, expiresAt,
+                lastUsedAt, revokedAt);
     }
 }

@@ -42,6 +42,14 @@ import dev.parley.store.Table;
  */
 public final class PostgresDialect implements Dialect {
 
+    static {
+        try {
+            Class.forName("org.postgresql.Driver"); // registered with DriverManager from this class loader
+        } catch (ClassNotFoundException e) {
+            throw new IllegalStateException("the PostgreSQL JDBC driver is missing from the build", e);
+        }
+    }
+
     private final DatabaseUrl url;
 
     public PostgresDialect(DatabaseUrl url) {

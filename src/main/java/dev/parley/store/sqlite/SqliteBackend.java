@@ -58,6 +58,7 @@ public class SqliteBackend implements Backend {
     @Override
     public void prepare() {
         lock = SqliteDialect.lock(dialect.path());
+        SqliteDialect.createFiles(dialect.path());
     }
 
     @Override

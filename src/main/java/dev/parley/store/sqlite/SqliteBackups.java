@@ -41,6 +41,10 @@ public final class SqliteBackups {
     public record Backup(Path file, long bytes, Duration took) {
     }
 
+    static {
+        SqliteDialect.load("org.sqlite.JDBC");
+    }
+
     private SqliteBackups() {
     }
 
@@ -99,8 +103,9 @@ public final class SqliteBackups {
         long start = System.nanoTime();
         Path partial = target.resolveSibling(target.getFileName() + ".partial");
         try {
-            Files.createDirectories(target.toAbsolutePath().getParent());
+            OwnerOnly.directory(target.toAbsolutePath().getParent());
             Files.deleteIfExists(partial);
+            OwnerOnly.file(partial); // VACUUM INTO writes into an empty file, keeping its permissions
             try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + database + "?busy_timeout="
                     + busyTimeoutMs);
                     Statement st = c.createStatement()) {
@@ -175,6 +180,7 @@ public final class SqliteBackups {
             Path previous = null;
             Path partial = database.resolveSibling(database.getFileName() + ".restore.partial");
             Files.copy(backup, partial, StandardCopyOption.REPLACE_EXISTING);
+            OwnerOnly.restrict(partial);
             sync(partial);
             if (Files.exists(database)) {
                 previous = database.resolveSibling(database.getFileName() + "." + STAMP.format(Instant.now())
@@ -182,10 +188,13 @@ public final class SqliteBackups {
                 for (String suffix : List.of("-wal", "-shm")) {
                     Path side = database.resolveSibling(database.getFileName() + suffix);
                     if (Files.exists(side)) {
-                        Files.move(side, previous.resolveSibling(previous.getFileName() + suffix));
+                        Path kept = previous.resolveSibling(previous.getFileName() + suffix);
+                        Files.move(side, kept);
+                        OwnerOnly.restrict(kept);
                     }
                 }
                 Files.move(database, previous, StandardCopyOption.ATOMIC_MOVE);
+                OwnerOnly.restrict(previous);
             }
             Files.move(partial, database, StandardCopyOption.ATOMIC_MOVE);
             sync(database.toAbsolutePath().getParent());

@@ -28,6 +28,10 @@ import dev.parley.store.Table;
  */
 public final class SqliteDialect implements Dialect {
 
+    static {
+        load("org.sqlite.JDBC"); // registered with DriverManager from this class loader, whoever asks first
+    }
+
     private final DatabaseUrl url;
     private final SqliteSettings settings;
 
@@ -57,6 +61,14 @@ public final class SqliteDialect implements Dialect {
             props.put("quarkus.datasource.sqlitewriter.jdbc.url", jdbc);
         });
         return props;
+    }
+
+    static void load(String driver) {
+        try {
+            Class.forName(driver);
+        } catch (ClassNotFoundException e) {
+            throw new IllegalStateException("JDBC driver " + driver + " is missing from the build", e);
+        }
     }
 
     @Override
@@ -90,20 +102,31 @@ public final class SqliteDialect implements Dialect {
             throw new BackendUnavailable("SQLite database " + file + " does not exist");
         }
         try {
-            createDirectory(file);
+            createFiles(file);
             return DriverManager.getConnection(jdbcUrl());
         } catch (SQLException e) {
             throw new BackendUnavailable("Cannot open " + describe() + ": " + RootCause.message(e));
         }
     }
 
-    /** The database's directory, created if missing (owner-only once the access-control rules apply). */
+    /** The database's directory, created 0700 if missing (see {@link OwnerOnly}). */
     static void createDirectory(Path file) {
         try {
-            Files.createDirectories(file.toAbsolutePath().getParent());
+            OwnerOnly.directory(file.toAbsolutePath().getParent());
         } catch (IOException e) {
             throw new BackendUnavailable("Cannot create directory " + file.toAbsolutePath().getParent()
                     + " for the SQLite database: " + RootCause.message(e), true);
+        }
+    }
+
+    /** The directory and an empty owner-only database file, before SQLite creates it with the process' umask. */
+    static void createFiles(Path file) {
+        createDirectory(file);
+        try {
+            OwnerOnly.file(file);
+        } catch (IOException e) {
+            throw new BackendUnavailable("Cannot create the SQLite database " + file + ": " + RootCause.message(e),
+                    true);
         }
     }
 

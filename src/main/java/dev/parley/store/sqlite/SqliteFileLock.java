@@ -30,8 +30,10 @@ public final class SqliteFileLock implements AutoCloseable {
     /** @throws IllegalStateException with a one-line explanation when another process holds the lock */
     public static SqliteFileLock acquire(Path database) throws IOException {
         Path file = lockFileOf(database);
-        FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                StandardOpenOption.WRITE);
+        FileChannel channel = OwnerOnly.posix()
+                ? FileChannel.open(file, java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ,
+                        StandardOpenOption.WRITE), OwnerOnly.attribute())
+                : FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
         FileLock lock;
         try {
             lock = channel.tryLock();

@@ -54,8 +54,9 @@ final class SampleData {
         db.insert(Table.named("tenants"), List.of(new Object[] { t1, "Acme 🚀", EPOCH },
                 new Object[] { t2, TRICKY_TEXT, FAR_FUTURE }));
         db.insert(Table.named("api_keys"), List.of(
-                new Object[] { UuidV7.next(), t1, "admin", "pk_abcdef", "hash-1", true, now, null, null },
-                new Object[] { UuidV7.next(), t2, "user", "pk_ghijkl", "hash-2", false, EPOCH, FAR_FUTURE, now }));
+                new Object[] { UuidV7.next(), t1, "admin", "pk_abcdef", "hash-1", now, null, null, "admin", null },
+                new Object[] { UuidV7.next(), t2, "user", "pk_ghijkl", "hash-2", EPOCH, FAR_FUTURE, now,
+                        "chat,keys,read", FAR_FUTURE }));
         List<Object[]> convs = new ArrayList<>();
         List<Object[]> msgs = new ArrayList<>();
         UUID edge = UuidV7.next();

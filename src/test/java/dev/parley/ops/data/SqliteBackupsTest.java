@@ -25,6 +25,7 @@ import dev.parley.store.Dialect;
 import dev.parley.store.sqlite.SqliteBackups;
 import dev.parley.store.sqlite.SqliteFileLock;
 import dev.parley.testing.Dialects;
+import dev.parley.testing.Schema;
 
 /** Online SQLite backups, retention, restore, and the backup taken before migrations. */
 class SqliteBackupsTest {
@@ -75,7 +76,7 @@ class SqliteBackupsTest {
             long inBackup = count(backup.file(), "SELECT count(*) FROM heartbeats WHERE instance LIKE 'writer-%'");
             assertThat(inBackup).isBetween(before, after);
             assertThat(after).as("the writer kept committing during the backup").isGreaterThan(before);
-            assertThat(SqliteBackups.schemaVersion(backup.file())).isEqualTo("3");
+            assertThat(SqliteBackups.schemaVersion(backup.file())).isEqualTo(Schema.latestVersion());
         } finally {
             writing.set(false);
             writer.join();
@@ -109,7 +110,7 @@ class SqliteBackupsTest {
             st.execute("DELETE FROM messages");
         }
         Dialect.Restored restored = SqliteBackups.restore(backup, db);
-        assertThat(restored.schemaVersion()).isEqualTo("3");
+        assertThat(restored.schemaVersion()).isEqualTo(Schema.latestVersion());
         assertThat(count(db, "SELECT count(*) FROM messages")).isEqualTo(20 * 5 + 3);
         assertThat(restored.previous()).exists();
         assertThat(count(restored.previous(), "SELECT count(*) FROM messages")).isZero();
@@ -153,7 +154,7 @@ class SqliteBackupsTest {
             Migrations.Outcome outcome = Migrations.apply(ops.flyway(), () -> ops.dialect().backupBeforeMigration(KEEP_5),
                     line -> {
                     });
-            assertThat(outcome.schemaVersion()).isEqualTo("3");
+            assertThat(outcome.schemaVersion()).isEqualTo(Schema.latestVersion());
             assertThat(outcome.backup()).exists();
             assertThat(SqliteBackups.schemaVersion(outcome.backup())).isEqualTo("2");
             assertThat(Migrations.apply(ops.flyway(), () -> ops.dialect().backupBeforeMigration(KEEP_5), l -> {
