@@ -517,7 +517,8 @@ function titleFrom(text) {
 
 async function send() {
   const text = ui.input.value;
-  if (!text.trim() || state.streaming) return;
+  // while the history is loading, a reply appended now would be wiped by its arrival
+  if (!text.trim() || state.streaming || ui.messages.getAttribute('aria-busy') === 'true') return;
   ui.chatStatus.textContent = '';
   const controller = new AbortController();
   state.streaming = { controller, conversationId: state.current ? state.current.id : null };
