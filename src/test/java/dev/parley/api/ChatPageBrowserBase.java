@@ -18,6 +18,7 @@ import org.junit.jupiter.api.extension.AfterTestExecutionCallback;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
+import org.openqa.selenium.support.ui.Select;
 
 import dev.parley.auth.Tenants;
 import dev.parley.store.Message;
@@ -96,6 +97,13 @@ abstract class ChatPageBrowserBase {
         browser.driver.findElement(item).click();
         browser.waitUpTo(WAIT).until(d -> element("#messages").getDomAttribute("aria-busy") == null
                 && element("#chat-actions").isDisplayed());
+    }
+
+    /** Picks the model for a new chat, once the page has loaded the list of models. */
+    void chooseModel(String model) {
+        By option = By.cssSelector("#model option[value='" + model + "']");
+        browser.waitUpTo(WAIT).until(d -> !d.findElements(option).isEmpty());
+        new Select(element("#model")).selectByValue(model);
     }
 
     String conversationViaApi(String title) {

@@ -15,7 +15,6 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.NoAlertPresentException;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.support.ui.Select;
 
 import dev.parley.chat.ChatTurns;
 import dev.parley.store.Message;
@@ -87,7 +86,7 @@ public abstract class ChatPageBrowserContract extends ChatPageBrowserBase {
         FakeUpstream.delayMs = 150;
         open();
         signIn();
-        new Select(element("#model")).selectByValue(FakeUpstream.MODEL);
+        chooseModel(FakeUpstream.MODEL);
         element("#composer-input").sendKeys("Hello streaming", Keys.ENTER);
 
         String first = waitForStreamingReplyContaining("t1");
@@ -147,7 +146,7 @@ public abstract class ChatPageBrowserContract extends ChatPageBrowserBase {
         FakeUpstream.reply = "Look: " + script + " and " + img + " and [click](javascript:window.__xss='link') end";
         open();
         signIn();
-        new Select(element("#model")).selectByValue(FakeUpstream.MODEL);
+        chooseModel(FakeUpstream.MODEL);
         String question = "Hi <img src=y onerror=\"window.__xss='user'\"> there";
         element("#composer-input").sendKeys(question, Keys.ENTER);
         String reply = waitForFinishedReply();
@@ -388,7 +387,7 @@ public abstract class ChatPageBrowserContract extends ChatPageBrowserBase {
         open();
         assertFitsWidth(360);
         signIn();
-        new Select(element("#model")).selectByValue(FakeUpstream.MODEL);
+        chooseModel(FakeUpstream.MODEL);
         element("#composer-input").sendKeys("narrow", Keys.ENTER);
         waitForFinishedReply();
         browser.screenshot("chat-at-360px");

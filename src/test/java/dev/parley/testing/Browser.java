@@ -53,6 +53,11 @@ public final class Browser implements AutoCloseable {
         Path profile;
         try {
             Files.createDirectories(screenshots);
+            try (Stream<Path> old = Files.list(screenshots)) { // a test's pictures are those of its last run only
+                for (Path png : old.filter(f -> f.toString().endsWith(".png")).toList()) {
+                    Files.delete(png);
+                }
+            }
             profile = Files.createTempDirectory("parley-chromium-");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
