@@ -29,6 +29,8 @@ public final class FakeUpstream {
     public static volatile int tokens;
     public static volatile long delayMs;
     public static volatile int breakAfterTokens;
+    /** Non-null: stream this text instead of "t0 t1 ...", one word (with the space after it) per chunk. */
+    public static volatile String reply;
 
     public static final FakeUpstream FIRST = new FakeUpstream("first");
     public static final FakeUpstream SECOND = new FakeUpstream("second");
@@ -58,6 +60,7 @@ public final class FakeUpstream {
         tokens = 5;
         delayMs = 5;
         breakAfterTokens = -1;
+        reply = null;
         for (FakeUpstream f : new FakeUpstream[] { FIRST, SECOND }) {
             if (f != null) {
                 f.failStatus = 0;
@@ -126,13 +129,15 @@ public final class FakeUpstream {
                                 + " is down")).encode());
                 return;
             }
-            int n = tokens;
+            String text = reply;
+            List<String> chunks = text == null ? null : List.of(text.split("(?<=\\s)(?=\\S)"));
+            int n = chunks == null ? tokens : chunks.size();
             int breakAfter = breakAfterTokens;
             if (!body.getBoolean("stream", false)) {
                 response.putHeader("Content-Type", "application/json").end(new JsonObject()
                         .put("choices", new JsonArray().add(new JsonObject().put("message", new JsonObject()
-                                .put("role", "assistant").put("content", expectedText(n))).put("finish_reason",
-                                        "stop")))
+                                .put("role", "assistant").put("content", text == null ? expectedText(n) : text))
+                                .put("finish_reason", "stop")))
                         .encode());
                 return;
             }
@@ -158,7 +163,8 @@ public final class FakeUpstream {
                     return;
                 }
                 if (i < n) {
-                    response.write(data(chunk(new JsonObject().put("content", "t" + i + " "), null)));
+                    response.write(data(chunk(new JsonObject().put("content", chunks == null ? "t" + i + " "
+                            : chunks.get(i)), null)));
                     return;
                 }
                 vertx.cancelTimer(id);
