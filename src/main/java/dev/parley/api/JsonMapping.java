@@ -29,7 +29,9 @@ import io.quarkus.jackson.ObjectMapperCustomizer;
  * clients and double the size of emoji-heavy replies.</li>
  * <li>No request text may hold what a database cannot store ({@link StorableText}): a NUL or an unpaired surrogate in
  * any string or JSON document is refused while the body is read, so both backends answer the same 400 and store
- * nothing.</li>
+ * nothing. This holds for every Jackson read in the process (Vert.x's {@code JsonObject} uses this mapper too), so
+ * code that reads foreign JSON that may carry such text, an upstream's reply, uses a mapper of its own and sanitizes
+ * what it keeps.</li>
  * </ul>
  */
 @Singleton

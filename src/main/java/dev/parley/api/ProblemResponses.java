@@ -52,10 +52,15 @@ public class ProblemResponses implements OASFilter {
         APIResponses responses = operation.getResponses() == null ? OASFactory.createAPIResponses()
                 : operation.getResponses();
         COMMON.forEach((status, description) -> {
-            if (responses.getAPIResponse(status) == null) {
-                responses.addAPIResponse(status, OASFactory.createAPIResponse().description(description)
-                        .content(OASFactory.createContent().addMediaType("application/problem+json",
-                                OASFactory.createMediaType().schema(OASFactory.createSchema().ref(PROBLEM)))));
+            // the security and validation responses SmallRye adds by itself carry no body: give them the problem
+            var existing = responses.getAPIResponse(status);
+            var response = existing != null ? existing : OASFactory.createAPIResponse().description(description);
+            if (response.getContent() == null || response.getContent().getMediaType("application/problem+json") == null) {
+                response.content(OASFactory.createContent().addMediaType("application/problem+json",
+                        OASFactory.createMediaType().schema(OASFactory.createSchema().ref(PROBLEM))));
+            }
+            if (existing == null) {
+                responses.addAPIResponse(status, response);
             }
         });
         operation.setResponses(responses);

@@ -1,11 +1,15 @@
 package dev.parley.provider;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.jboss.logging.Logger;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.parley.store.StorableText;
 import io.smallrye.mutiny.Multi;
@@ -117,37 +121,41 @@ final class OpenAiUpstream implements ChatProvider {
         }).onFailure(e -> fail(emitter, finished, failure(e)));
     }
 
+    /**
+     * Parses the upstream's JSON with a mapper of its own: the application's mapper refuses request text that no
+     * database stores, while an upstream's text is taken and sanitized ({@link StorableText#sanitize}).
+     */
+    private static final ObjectMapper UPSTREAM_JSON = new ObjectMapper();
+
     private void emitChunk(String data, MultiEmitter<? super ProviderChunk> emitter, AtomicBoolean finished) {
-        JsonObject chunk;
+        JsonNode chunk;
         try {
-            chunk = new JsonObject(data);
-        } catch (RuntimeException e) {
+            chunk = UPSTREAM_JSON.readTree(data);
+        } catch (IOException e) {
             fail(emitter, finished, new UpstreamException(name, 0, "upstream " + name + " sent a malformed chunk"));
             return;
         }
-        if (chunk.containsKey("error")) {
+        if (chunk.has("error")) {
             fail(emitter, finished, new UpstreamException(name, 0, "upstream " + name + " failed mid-stream: "
                     + errorMessage(Buffer.buffer(data))));
             return;
         }
-        JsonArray choices = chunk.getJsonArray("choices");
-        if (choices != null && !choices.isEmpty()) {
-            JsonObject choice = choices.getJsonObject(0);
-            JsonObject delta = choice.getJsonObject("delta");
-            String text = delta == null ? null : delta.getString("content");
-            if (text != null && !text.isEmpty()) {
+        JsonNode choice = chunk.path("choices").path(0);
+        if (choice.isObject()) {
+            JsonNode text = choice.path("delta").path("content");
+            if (text.isTextual() && !text.textValue().isEmpty()) {
                 // a reply is stored as sent, except what no database stores: NUL and unpaired surrogates
-                emitter.emit(new ProviderChunk.Text(StorableText.sanitize(text)));
+                emitter.emit(new ProviderChunk.Text(StorableText.sanitize(text.textValue())));
             }
-            String reason = choice.getString("finish_reason");
-            if (reason != null) {
-                emitter.emit(new ProviderChunk.Finished(reason));
+            JsonNode reason = choice.path("finish_reason");
+            if (reason.isTextual()) {
+                emitter.emit(new ProviderChunk.Finished(reason.textValue()));
             }
         }
-        JsonObject usage = chunk.getJsonObject("usage");
-        if (usage != null) {
-            emitter.emit(new ProviderChunk.Usage(usage.getInteger("prompt_tokens", 0),
-                    usage.getInteger("completion_tokens", 0)));
+        JsonNode usage = chunk.path("usage");
+        if (usage.isObject()) {
+            emitter.emit(new ProviderChunk.Usage(usage.path("prompt_tokens").asInt(0),
+                    usage.path("completion_tokens").asInt(0)));
         }
     }
 
@@ -177,15 +185,14 @@ final class OpenAiUpstream implements ChatProvider {
             return "(no body)";
         }
         try {
-            JsonObject json = body.toJsonObject();
-            Object error = json.getValue("error");
-            if (error instanceof JsonObject e && e.getString("message") != null) {
-                return e.getString("message");
+            JsonNode error = UPSTREAM_JSON.readTree(body.getBytes()).path("error");
+            if (error.path("message").isTextual()) {
+                return error.path("message").textValue();
             }
-            if (error instanceof String s) {
-                return s;
+            if (error.isTextual()) {
+                return error.textValue();
             }
-        } catch (RuntimeException ignored) {
+        } catch (IOException | RuntimeException ignored) {
             // not JSON: fall through to the raw text
         }
         String text = body.toString().strip();

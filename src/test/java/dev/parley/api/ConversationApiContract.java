@@ -231,6 +231,25 @@ public abstract class ConversationApiContract {
     }
 
     @Test
+    void textThatNoDatabaseStoresIsRefusedTheSameOnBothBackends() {
+        String id = createConversation(key, "clean");
+        // JSON escapes for a NUL and for a lone surrogate, in every kind of text field
+        for (String body : List.of("{\"title\":\"a\\u0000b\"}", "{\"title\":\"half \\ud800\"}",
+                "{\"metadata\":{\"k\":\"v\\u0000\"}}", "{\"metadata\":{\"k\\u0000\":1}}",
+                "{\"metadata\":{\"list\":[\"\\udc00\"]}}")) {
+            problem(as(key).body(body).post("/api/conversations").then(), 400, "invalid-request");
+            problem(as(key).body(body).patch("/api/conversations/" + id).then(), 400, "invalid-request");
+        }
+        problem(as(key).body("{\"content\":\"nul \\u0000\"}").post("/api/conversations/" + id + "/messages")
+                .then(), 400, "invalid-request");
+        problem(as(key).body("{\"model\":\"" + dev.parley.testing.FakeUpstream.MODEL + "\",\"messages\":[{\"role\":\"user\","
+                + "\"content\":\"nul \\u0000\"}]}").post("/v1/chat/completions").then(), 400, "invalid-request");
+        as(key).get("/api/conversations/" + id).then().statusCode(200).body("title", equalTo("clean"));
+        as(key).get("/api/conversations/" + id + "/messages").then().statusCode(200).body("items.size()", equalTo(0));
+        as(key).get("/api/conversations").then().statusCode(200).body("items.size()", equalTo(1));
+    }
+
+    @Test
     void oversizeBodyIsA413Problem() {
         String huge = "{\"title\":\"" + "x".repeat(2 * 1024 * 1024) + "\"}";
         problem(as(key).body(huge).post("/api/conversations").then(), 413, "payload-too-large");

@@ -282,4 +282,52 @@ public abstract class ChatContract {
         assertThat(stored(id).get(1).content()).contains("demo").contains("ping");
         assertThat(FakeUpstream.allRequests()).isEmpty();
     }
+
+    @Test
+    void hostileDeltasFromTheUpstreamArriveEachAsOneIntactDeltaEvent() throws Exception {
+        // as they go on the wire inside the JSON string: SSE framing, a CR, a lone surrogate, a NUL
+        FakeUpstream.rawChunks = List.of("\\n\\nevent: x\\ndata: y", "carriage\\rreturn", "lone \\ud800 half",
+                "nul \\u0000 byte");
+        List<String> expected = List.of("\n\nevent: x\ndata: y", "carriage\rreturn", "lone \uFFFD half",
+                "nul \uFFFD byte");
+        String id = conversation(FakeUpstream.MODEL);
+        List<SseClient.Event> events;
+        try (SseClient sse = send(id, "be hostile")) {
+            events = sse.readAll();
+        }
+        assertThat(events).extracting(SseClient.Event::name).containsExactly("message.start", "delta", "delta",
+                "delta", "delta", "message.end");
+        assertThat(events.subList(1, 5)).extracting(e -> new JsonObject(e.data()).getString("text"))
+                .containsExactlyElementsOf(expected);
+        assertThat(stored(id).get(1).content()).isEqualTo(String.join("", expected));
+    }
+
+    @Test
+    void aClientThatStopsReadingIsCutOffAndTheWholeReplyIsStoredWhenTheUpstreamFinishes() throws Exception {
+        String word = "w".repeat(4096) + " ";
+        FakeUpstream.reply = word.repeat(2500); // 10 MB: more than the socket buffers and the stream buffer hold
+        FakeUpstream.delayMs = 1;
+        String id = conversation(FakeUpstream.MODEL);
+        String body = new JsonObject().put("content", "talk a lot").encode();
+        try (java.net.Socket socket = new java.net.Socket()) {
+            socket.setReceiveBufferSize(4096);
+            socket.setSoTimeout(60_000);
+            socket.connect(new java.net.InetSocketAddress("localhost", RestAssured.port));
+            socket.getOutputStream().write(("POST /api/conversations/" + id + "/messages HTTP/1.1\r\n"
+                    + "Host: localhost\r\nAuthorization: Bearer " + key + "\r\nAccept: text/event-stream\r\n"
+                    + "Content-Type: application/json\r\nContent-Length: " + body.getBytes(
+                            java.nio.charset.StandardCharsets.UTF_8).length + "\r\n\r\n" + body)
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            socket.getOutputStream().flush();
+            // this client never reads: the reply must still be stored, whole, once the upstream is done
+            Message reply = Eventually.value(() -> stored(id), s -> s.size() == 2, Duration.ofSeconds(60)).get(1);
+            assertThat(reply.finishReason()).isEqualTo("stop");
+            assertThat(reply.content()).isEqualTo(FakeUpstream.reply);
+            // and what it can read now is cut short: the stream ended without message.end
+            byte[] all = socket.getInputStream().readAllBytes();
+            String received = new String(all, java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(received).doesNotContain("event: message.end");
+            assertThat(all.length).isLessThan(FakeUpstream.reply.length());
+        }
+    }
 }

@@ -31,6 +31,11 @@ public final class FakeUpstream {
     public static volatile int breakAfterTokens;
     /** Non-null: stream this text instead of "t0 t1 ...", one word (with the space after it) per chunk. */
     public static volatile String reply;
+    /**
+     * Non-null: stream exactly these chunks, each given as the JSON string literal's inside as it goes on the wire
+     * (so a test can send escapes a JSON library would not write, such as a lone surrogate {@code \ud800}).
+     */
+    public static volatile List<String> rawChunks;
 
     public static final FakeUpstream FIRST = new FakeUpstream("first");
     public static final FakeUpstream SECOND = new FakeUpstream("second");
@@ -61,6 +66,7 @@ public final class FakeUpstream {
         delayMs = 5;
         breakAfterTokens = -1;
         reply = null;
+        rawChunks = null;
         for (FakeUpstream f : new FakeUpstream[] { FIRST, SECOND }) {
             if (f != null) {
                 f.failStatus = 0;
@@ -130,7 +136,8 @@ public final class FakeUpstream {
                 return;
             }
             String text = reply;
-            List<String> chunks = text == null ? null : List.of(text.split("(?<=\\s)(?=\\S)"));
+            List<String> raw = rawChunks;
+            List<String> chunks = text == null ? raw : List.of(text.split("(?<=\\s)(?=\\S)"));
             int n = chunks == null ? tokens : chunks.size();
             int breakAfter = breakAfterTokens;
             if (!body.getBoolean("stream", false)) {
@@ -160,6 +167,11 @@ public final class FakeUpstream {
                     vertx.cancelTimer(id);
                     done[0] = true;
                     request.connection().close();
+                    return;
+                }
+                if (i < n && raw != null) {
+                    response.write("data: {\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,"
+                            + "\"delta\":{\"content\":\"" + raw.get(i) + "\"},\"finish_reason\":null}]}\n\n");
                     return;
                 }
                 if (i < n) {
