@@ -3,6 +3,7 @@ package dev.parley.api;
 import java.util.UUID;
 
 import dev.parley.store.Cursor;
+import dev.parley.store.StorableText;
 
 /** Query parameters of list endpoints, validated into a cursor and a limit. */
 record Paging(Cursor after, int limit) {
@@ -42,6 +43,8 @@ record Paging(Cursor after, int limit) {
         } catch (IllegalArgumentException e) {
             // fall through
         }
-        throw ApiProblem.notFound(what + " " + text + " does not exist");
+        // echo only a short, storable part of whatever was sent
+        String shown = StorableText.sanitize(text.length() > 64 ? text.substring(0, 64) + "…" : text);
+        throw ApiProblem.notFound(what + " " + shown + " does not exist");
     }
 }

@@ -109,18 +109,64 @@ public class ProblemMapper {
         return respond(400, "invalid-request", "Invalid request", detail, request, errors);
     }
 
+    /**
+     * Jackson's exceptions by their exact types: Quarkus REST maps these itself (an empty 400), and an exact match
+     * wins over a mapper of their common supertype.
+     */
+    @ServerExceptionMapper({ com.fasterxml.jackson.databind.exc.MismatchedInputException.class,
+            com.fasterxml.jackson.databind.exc.InvalidFormatException.class,
+            com.fasterxml.jackson.databind.exc.ValueInstantiationException.class,
+            com.fasterxml.jackson.databind.exc.InvalidTypeIdException.class,
+            com.fasterxml.jackson.databind.JsonMappingException.class,
+            com.fasterxml.jackson.core.JsonParseException.class,
+            com.fasterxml.jackson.core.io.JsonEOFException.class,
+            com.fasterxml.jackson.core.exc.StreamConstraintsException.class })
+    public Response jacksonFailed(JsonProcessingException e, HttpServerRequest request) {
+        return malformedJson(e, request);
+    }
+
     @ServerExceptionMapper
     public Response malformedJson(JsonProcessingException e, HttpServerRequest request) {
         if (e instanceof JsonMapping.UnstorableText text) {
-            String field = text.getPath().stream().map(r -> r.getFieldName() != null ? r.getFieldName()
-                    : "[" + r.getIndex() + "]").reduce((a, b) -> b.startsWith("[") ? a + b : a + "." + b)
-                    .orElse("body");
+            String field = field(text);
             return respond(400, "invalid-request", "Invalid request", field + " " + text.getOriginalMessage(),
                     request, List.of(new Problem.FieldError(field, text.getOriginalMessage())));
         }
+        if (e instanceof com.fasterxml.jackson.databind.exc.MismatchedInputException m && m.getTargetType() != null) {
+            String field = field(m);
+            String message = "must be " + jsonType(m.getTargetType());
+            return respond(400, "malformed-json", "Malformed JSON body", field + " " + message, request,
+                    List.of(new Problem.FieldError(field, message)));
+        }
+        // Jackson's own words, without the Java class names they may carry
         String detail = e.getOriginalMessage() == null ? "malformed JSON" : e.getOriginalMessage().lines().findFirst()
-                .orElse("malformed JSON");
+                .orElse("malformed JSON").replaceAll("`[\\w.$]+`", "a value");
         return respond(400, "malformed-json", "Malformed JSON body", detail, request, null);
+    }
+
+    /** Where in the body a Jackson failure is, as a client names it: {@code messages[2].content}. */
+    private static String field(com.fasterxml.jackson.databind.JsonMappingException e) {
+        return e.getPath().stream().map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+                .reduce((a, b) -> b.startsWith("[") ? a + b : a + "." + b).orElse("the body");
+    }
+
+    private static String jsonType(Class<?> type) {
+        if (type == String.class) {
+            return "a string";
+        }
+        if (type == Boolean.class || type == boolean.class) {
+            return "true or false";
+        }
+        if (Number.class.isAssignableFrom(type) || type.isPrimitive()) {
+            return "a number";
+        }
+        if (java.util.Collection.class.isAssignableFrom(type) || type.isArray()) {
+            return "an array";
+        }
+        if (type == java.time.Instant.class) {
+            return "an ISO-8601 instant such as 2027-01-01T00:00:00Z";
+        }
+        return "a JSON object";
     }
 
     @ServerExceptionMapper
