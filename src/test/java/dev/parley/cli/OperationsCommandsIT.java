@@ -18,6 +18,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.parley.testing.Schema;
 import dev.parley.testing.ParleyProcess;
 import dev.parley.testing.TestPostgres;
 
@@ -52,8 +53,10 @@ class OperationsCommandsIT {
     void everyCommandExplainsItselfAndMistakesAreOneLine() throws Exception {
         Run help = parley("--help");
         assertThat(help.exit()).isZero();
-        assertThat(help.output()).contains("serve", "migrate", "backup", "restore", "copy-data", "create-api-key");
-        for (String command : List.of("migrate", "backup", "restore", "copy-data", "create-api-key")) {
+        assertThat(help.output()).contains("serve", "migrate", "backup", "restore", "copy-data", "create-api-key",
+                "list-api-keys", "revoke-api-key");
+        for (String command : List.of("migrate", "backup", "restore", "copy-data", "create-api-key", "list-api-keys",
+                "revoke-api-key")) {
             Run r = parley(command, "--help");
             assertThat(r.exit()).as(command).isZero();
             assertThat(r.output()).as(command).startsWith("Usage: parley " + command).contains("Exit codes");
@@ -81,8 +84,10 @@ class OperationsCommandsIT {
         assertThat(parley(env, "migrate", "--dry-run").output()).contains("does not exist yet");
         Run migrate = parley(env, "migrate");
         assertThat(migrate.exit()).as(migrate.output()).isZero();
-        assertThat(migrate.output()).contains("applied 3 migration(s), schema version 3");
-        assertThat(parley(env, "migrate", "--dry-run").output()).contains("schema is up to date at version 3");
+        assertThat(migrate.output()).contains("applied " + Schema.migrations() + " migration(s), schema version "
+                + Schema.latestVersion());
+        assertThat(parley(env, "migrate", "--dry-run").output()).contains("schema is up to date at version "
+                + Schema.latestVersion());
         try (ParleyProcess server = ParleyProcess.start(dir, env)) {
             server.awaitOk("/q/health/ready", START);
             Run refused = parley(env, "migrate");
@@ -112,7 +117,8 @@ class OperationsCommandsIT {
         String pg = TestPostgres.newDatabase();
         Run dryRun = parley(Map.of(), "migrate", "--dry-run", "--database-url", pg);
         assertThat(dryRun.exit()).as(dryRun.output()).isZero();
-        assertThat(dryRun.output()).contains("schema version none, 3 pending migration(s)").contains("V3 ");
+        assertThat(dryRun.output()).contains("schema version none, " + Schema.migrations()
+                + " pending migration(s)").contains("V" + Schema.latestVersion() + " ");
         Run copy = parley(Map.of(), "copy-data", "--from", "sqlite:" + dir.resolve("edge.db"), "--to", pg,
                 "--progress", "lines", "--batch-size", "2");
         assertThat(copy.exit()).as(copy.output()).isZero();
@@ -181,6 +187,49 @@ class OperationsCommandsIT {
             assertThat(send(server, key, "GET", "/api/conversations/" + kept, null).statusCode()).isEqualTo(200);
             assertThat(send(server, key, "GET", "/api/conversations/" + lost, null).statusCode()).isEqualTo(404);
         }
+    }
+
+    @Test
+    void keyCommandsWorkOnAFreshDirectoryAndARunningServerRefusesARevokedKeyWithinSeconds() throws Exception {
+        Map<String, String> env = Map.of("DATABASE_URL", "sqlite:" + dir.resolve("data/keys.db"));
+        Run created = parley(env, "create-api-key", "--tenant", "acme", "--scopes", "read,chat");
+        assertThat(created.exit()).as(created.output()).isZero();
+        assertThat(created.output()).contains("Created SQLite file").contains("(chat,read)");
+        String key = created.lines().stream().filter(l -> l.startsWith("pk_")).findFirst().orElseThrow();
+        if (java.nio.file.FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+            assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(
+                    dir.resolve("data")))).isEqualTo("rwx------");
+            assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(
+                    dir.resolve("data/keys.db")))).isEqualTo("rw-------");
+        }
+        Run listed = parley(env, "list-api-keys", "--tenant", "acme");
+        assertThat(listed.exit()).as(listed.output()).isZero();
+        String row = listed.lines().stream().filter(l -> l.contains("chat,read")).findFirst().orElseThrow();
+        assertThat(row).contains("active").contains(key.substring(0, 9)).doesNotContain(key);
+        String id = row.split("\\s+")[0];
+
+        try (ParleyProcess server = ParleyProcess.start(dir, env)) {
+            server.awaitOk("/q/health/ready", START);
+            assertThat(send(server, key, "GET", "/api/conversations", null).statusCode()).isEqualTo(200);
+            Run revoked = parley(env, "revoke-api-key", id);
+            assertThat(revoked.exit()).as(revoked.output()).isZero();
+            long start = System.nanoTime();
+            dev.parley.testing.Eventually.value(() -> {
+                try {
+                    return send(server, key, "GET", "/api/conversations", null).statusCode();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }, status -> status == 401, Duration.ofSeconds(30));
+            System.out.printf("OperationsCommandsIT: a key revoked by the CLI was refused by the server %d ms later%n",
+                    Duration.ofNanos(System.nanoTime() - start).toMillis());
+        }
+        assertThat(parley(env, "list-api-keys", "--tenant", "acme").output()).contains("revoked");
+        Run unknown = parley(env, "revoke-api-key", java.util.UUID.randomUUID().toString());
+        assertThat(unknown.exit()).isEqualTo(2);
+        assertThat(unknown.lines()).hasSize(1).first().asString().contains("no key");
+        Run noTenant = parley(env, "list-api-keys", "--tenant", "nobody");
+        assertThat(noTenant.exit()).isEqualTo(2);
     }
 
     @Test

@@ -98,4 +98,92 @@ class StartupIT {
             assertThat(p.output()).doesNotContain("\tat ");
         }
     }
+
+    @Test
+    void thePublishedDevKeyIsRefusedAsTheBootstrapKeyOutsideDevMode() throws Exception {
+        try (ParleyProcess p = ParleyProcess.start(dir, Map.of("PARLEY_BOOTSTRAP_API_KEY", "parley-dev-admin-key"))) {
+            assertThat(p.exitCode(START)).isEqualTo(2);
+            assertThat(p.output().lines().filter(l -> l.contains("ERROR"))).singleElement().asString()
+                    .contains("published dev key").contains("set a secret of your own");
+            assertThat(p.output()).doesNotContain("\tat ");
+        }
+    }
+
+    @Test
+    void aDatabaseWhereTheDevKeyWorksIsRefusedUntilItIsRevoked() throws Exception {
+        Path db = dir.resolve("from-dev.db");
+        java.util.UUID keyId;
+        try (var ops = dev.parley.ops.data.OpsDatabase.open(dev.parley.testing.Dialects.of("sqlite:" + db), true,
+                true)) {
+            dev.parley.ops.data.Migrations.apply(ops.flyway(), java.util.Optional::empty, line -> {
+            });
+            java.util.UUID tenant = dev.parley.store.UuidV7.next();
+            keyId = dev.parley.store.UuidV7.next();
+            var now = dev.parley.store.Timestamps.now();
+            ops.insert(dev.parley.store.Table.named("tenants"), java.util.List.<Object[]> of(
+                    new Object[] { tenant, "default", now }));
+            ops.insert(dev.parley.store.Table.named("api_keys"), java.util.List.<Object[]> of(new Object[] { keyId,
+                    tenant, "admin", "", dev.parley.auth.ApiKeys.hash("parley-dev-admin-key"), now, null, null,
+                    "admin", null }));
+        }
+        Map<String, String> env = Map.of("DATABASE_URL", "sqlite:" + db);
+        try (ParleyProcess p = ParleyProcess.start(dir, env)) {
+            assertThat(p.exitCode(START)).isEqualTo(2);
+            assertThat(p.output().lines().filter(l -> l.contains("ERROR"))).singleElement().asString()
+                    .contains("published dev key").contains("parley revoke-api-key " + keyId);
+        }
+        try (ParleyProcess revoke = ParleyProcess.start(dir, env, "revoke-api-key", keyId.toString())) {
+            assertThat(revoke.exitCode(START)).as(revoke.output()).isZero();
+        }
+        try (ParleyProcess p = ParleyProcess.start(dir, env)) {
+            p.awaitOk("/q/health/ready", START);
+        }
+    }
+
+    @Test
+    void aRevokedBootstrapKeyStaysRevokedAcrossRestartsWithTheVariableStillSet() throws Exception {
+        String bootstrap = "an-operator-chosen-key-0123456789";
+        Map<String, String> env = Map.of("DATABASE_URL", "sqlite:" + dir.resolve("boot.db"),
+                "PARLEY_BOOTSTRAP_API_KEY", bootstrap);
+        try (ParleyProcess p = ParleyProcess.start(dir, env)) {
+            p.awaitOk("/q/health/ready", START);
+            assertThat(p.output()).doesNotContain(bootstrap.substring(0, 8));
+        }
+        String listing;
+        try (ParleyProcess list = ParleyProcess.start(dir, env, "list-api-keys", "--tenant", "default")) {
+            assertThat(list.exitCode(START)).isZero();
+            listing = list.output();
+        }
+        assertThat(listing).doesNotContain(bootstrap.substring(0, 6));
+        String id = listing.lines().filter(l -> l.contains("admin") && l.contains("active")).findFirst().orElseThrow()
+                .split("\\s+")[0];
+        try (ParleyProcess revoke = ParleyProcess.start(dir, env, "revoke-api-key", id)) {
+            assertThat(revoke.exitCode(START)).isZero();
+        }
+        try (ParleyProcess p = ParleyProcess.start(dir, env)) {
+            p.awaitOk("/q/health/ready", START);
+            var response = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://localhost:" + p.port + "/api/conversations"))
+                    .header("Authorization", "Bearer " + bootstrap).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(response.statusCode()).isEqualTo(401);
+        }
+    }
+
+    @Test
+    void theDataDirectoryAndTheDatabaseFilesAreTheOwnersOnly() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.FileSystems.getDefault()
+                .supportedFileAttributeViews().contains("posix"), "POSIX permissions");
+        try (ParleyProcess p = ParleyProcess.start(dir, Map.of())) {
+            p.awaitOk("/q/health/ready", START);
+            assertThat(mode(dir.resolve("data"))).isEqualTo("rwx------");
+            for (String file : java.util.List.of("parley.db", "parley.db-wal", "parley.db-shm", "parley.db.lock")) {
+                assertThat(mode(dir.resolve("data").resolve(file))).as(file).isEqualTo("rw-------");
+            }
+        }
+    }
+
+    private static String mode(Path p) throws java.io.IOException {
+        return java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
+    }
 }

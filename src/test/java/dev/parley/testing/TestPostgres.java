@@ -59,6 +59,24 @@ public final class TestPostgres {
                 + ":" + (admin.getPort() < 0 ? 5432 : admin.getPort()) + "/" + name;
     }
 
+    /**
+     * A new empty database owned by a new role with this password, and its URL with the credentials in it: for tests
+     * that check the password never shows (the embedded server trusts local connections, but Parley still sends it).
+     */
+    public static String newDatabaseOwnedBy(String role, String password) {
+        String url = newDatabase();
+        URI u = URI.create(url);
+        String database = u.getPath().substring(1);
+        try (Connection c = connect(url); Statement st = c.createStatement()) {
+            st.execute("CREATE ROLE " + role + " LOGIN PASSWORD '" + password.replace("'", "''") + "'");
+            st.execute("ALTER DATABASE " + database + " OWNER TO " + role);
+            st.execute("GRANT ALL ON SCHEMA public TO " + role);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot create role " + role, e);
+        }
+        return "postgresql://" + role + ":" + password + "@" + u.getHost() + ":" + u.getPort() + "/" + database;
+    }
+
     /** A JDBC URL, user and password for the given {@code postgresql://} URL, for tests that inspect the schema. */
     public static Connection connect(String url) throws SQLException {
         URI u = URI.create(url);

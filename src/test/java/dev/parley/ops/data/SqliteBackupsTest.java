@@ -114,6 +114,12 @@ class SqliteBackupsTest {
         assertThat(count(db, "SELECT count(*) FROM messages")).isEqualTo(20 * 5 + 3);
         assertThat(restored.previous()).exists();
         assertThat(count(restored.previous(), "SELECT count(*) FROM messages")).isZero();
+        if (java.nio.file.FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+            for (Path p : List.of(backup, db, restored.previous())) {
+                assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(p)))
+                        .as("%s is the owner's only", p.getFileName()).isEqualTo("rw-------");
+            }
+        }
     }
 
     @Test
