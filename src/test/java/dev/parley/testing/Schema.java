@@ -12,6 +12,15 @@ public final class Schema {
     private Schema() {
     }
 
+    /** How many migrations both dialects have. */
+    public static int migrationCount() {
+        try (Stream<Path> files = Files.list(Path.of("src/main/resources/db/migration/postgresql"))) {
+            return (int) files.filter(f -> f.getFileName().toString().matches("V\\d+__.*\\.sql")).count();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** The highest migration version both dialects have (they have the same ones). */
     public static String latestVersion() {
         try (Stream<Path> files = Files.list(Path.of("src/main/resources/db/migration/postgresql"))) {
