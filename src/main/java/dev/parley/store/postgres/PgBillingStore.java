@@ -21,8 +21,9 @@ import io.smallrye.mutiny.Uni;
 
 /**
  * Billing on PostgreSQL. {@link #receive} is one transaction that takes the subscription's row with
- * {@code SELECT ... FOR UPDATE} before it inserts the event: concurrent deliveries concerning one subscription, on
- * any replica, queue on that lock, and the event's primary key lets exactly one of its copies through.
+ * {@code SELECT ... FOR UPDATE} (inserting it first if missing) before it inserts the event: concurrent deliveries
+ * concerning one subscription, on any replica, queue on that lock, and the event's primary key lets exactly one of
+ * its copies through.
  */
 @ApplicationScoped
 @Typed(PgBillingStore.class)
@@ -31,7 +32,7 @@ public class PgBillingStore implements BillingStore {
     private static final String INSERT_EVENT = "INSERT INTO stripe_events (event_id, type, api_version, livemode, "
             + "created_at, received_at, subscription_id, customer_id, claimed_tenant, tenant_id, outcome, payload) "
             + "VALUES (:id, :type, :apiVersion, :livemode, :created, :received, :subscription, :customer, :claimed, "
-            + ":tenant, :outcome, cast(:payload as jsonb)) ON CONFLICT (event_id) DO NOTHING";
+            + ":tenant, :outcome, cast(:payload as jsonb)) ON CONFLICT (event_id) DO NOTHING RETURNING event_id";
 
     private final PgSessions sessions;
 
@@ -39,30 +40,46 @@ public class PgBillingStore implements BillingStore {
         this.sessions = sessions;
     }
 
+    /**
+     * Round trips are what a burst of deliveries queues on (each is made while holding the row lock), so the common
+     * case, a known and linked subscription, takes four: BEGIN, the locking SELECT, one statement that writes
+     * everything, COMMIT.
+     */
     @Override
     public Uni<Receipt> receive(StripeEvent event, Optional<UUID> claimedTenant, Rules rules) {
         if (event.subscriptionId() == null) {
-            return sessions.inSession(s -> insertEvent(s, event)
+            return sessions.inSession(s -> write(s, event, null, null)
                     .map(inserted -> inserted ? new Receipt(false, event, null, null) : Receipt.duplicate(event)));
         }
-        return sessions.inTransaction(s -> s.createNativeQuery("INSERT INTO billing_subscriptions (id, created_at, "
-                + "updated_at) VALUES (:id, :at, :at) ON CONFLICT (id) DO NOTHING")
-                .setParameter("id", event.subscriptionId())
-                .setParameter("at", event.receivedAt())
-                .executeUpdate()
-                .chain(() -> s.createNativeQuery("SELECT * FROM billing_subscriptions WHERE id = :id FOR UPDATE",
-                        SubscriptionEntity.class)
+        return sessions.inTransaction(s -> lock(s, event.subscriptionId())
+                .chain(row -> row != null ? Uni.createFrom().item(row) : s.createNativeQuery(
+                        "INSERT INTO billing_subscriptions (id, created_at, updated_at) VALUES (:id, :at, :at) "
+                                + "ON CONFLICT (id) DO NOTHING")
                         .setParameter("id", event.subscriptionId())
-                        .getSingleResult())
-                .chain(row -> knownTenant(s, claimedTenant).chain(known -> {
+                        .setParameter("at", event.receivedAt())
+                        .executeUpdate()
+                        .chain(() -> lock(s, event.subscriptionId())))
+                .chain(row -> {
                     Subscription current = row.toRecord();
-                    Decision decision = rules.decide(current, known);
-                    Subscription next = decision.next();
-                    StripeEvent stored = event.matched(next.tenantId(), decision.outcome());
-                    return insertEvent(s, stored).chain(inserted -> inserted
-                            ? apply(s, row, current, next, event).replaceWith(new Receipt(false, stored, current, next))
-                            : Uni.createFrom().item(Receipt.duplicate(event)));
-                })));
+                    // a linked subscription never changes tenant: no need to look the claim up
+                    Uni<Optional<UUID>> known = current.tenantId() == null ? knownTenant(s, claimedTenant)
+                            : Uni.createFrom().item(Optional.empty());
+                    return known.chain(tenant -> {
+                        Decision decision = rules.decide(current, tenant);
+                        Subscription next = decision.next();
+                        StripeEvent stored = event.matched(next.tenantId(), decision.outcome());
+                        return write(s, stored, current, next).map(inserted -> inserted
+                                ? new Receipt(false, stored, current, next) : Receipt.duplicate(event));
+                    });
+                }));
+    }
+
+    /** The subscription row, locked until the transaction ends; null when there is none yet. */
+    private static Uni<SubscriptionEntity> lock(Mutiny.Session s, String id) {
+        return s.createNativeQuery("SELECT * FROM billing_subscriptions WHERE id = :id FOR UPDATE",
+                SubscriptionEntity.class)
+                .setParameter("id", id)
+                .getSingleResultOrNull();
     }
 
     private static Uni<Optional<UUID>> knownTenant(Mutiny.Session s, Optional<UUID> claimed) {
@@ -72,8 +89,42 @@ public class PgBillingStore implements BillingStore {
         return s.find(TenantEntity.class, claimed.get()).map(t -> t == null ? Optional.empty() : claimed);
     }
 
-    private static Uni<Boolean> insertEvent(Mutiny.Session s, StripeEvent e) {
-        return s.createNativeQuery(INSERT_EVENT)
+    /**
+     * One statement: inserts the event and, only if that inserted it (not a duplicate), the subscription's next
+     * state, its transition when the status changed, and its tenant on earlier rows when it was just linked. The
+     * managed row from {@link #lock} is never modified, so Hibernate flushes nothing more.
+     *
+     * @return false when the event was already stored
+     */
+    private static Uni<Boolean> write(Mutiny.Session s, StripeEvent e, Subscription current, Subscription next) {
+        StringBuilder sql = new StringBuilder("WITH e AS (").append(INSERT_EVENT).append(")");
+        boolean update = next != null && !next.equals(current);
+        boolean transition = next != null && !Objects.equals(current.status(), next.status());
+        boolean linked = next != null && current.tenantId() == null && next.tenantId() != null;
+        if (update) {
+            sql.append(", s AS (UPDATE billing_subscriptions SET tenant_id = :tenant, customer_id = :subCustomer, "
+                    + "status = :status, status_since = :statusSince, price_id = :price, "
+                    + "current_period_end = :periodEnd, snapshot_status = :snapshot, "
+                    + "last_state_event_created = :stateCreated, last_state_event_id = :stateId, "
+                    + "invoice_outcome = :invoice, last_invoice_event_created = :invoiceCreated, "
+                    + "last_invoice_event_id = :invoiceId, updated_at = :updatedAt "
+                    + "WHERE id = :subscription AND EXISTS (SELECT 1 FROM e))");
+        }
+        if (transition) {
+            sql.append(", t AS (INSERT INTO billing_transitions (id, subscription_id, tenant_id, from_status, "
+                    + "to_status, event_id, applied_at) SELECT cast(:transitionId as uuid), "
+                    + "cast(:subscription as text), cast(:tenant as uuid), cast(:fromStatus as text), "
+                    + "cast(:status as text), event_id, cast(:appliedAt as timestamptz) FROM e)");
+        }
+        if (linked) {
+            // what was recorded about this subscription before its link belongs to that tenant too
+            sql.append(", le AS (UPDATE stripe_events SET tenant_id = :tenant WHERE subscription_id = :subscription "
+                    + "AND tenant_id IS NULL AND EXISTS (SELECT 1 FROM e)), "
+                    + "lt AS (UPDATE billing_transitions SET tenant_id = :tenant WHERE subscription_id = :subscription "
+                    + "AND tenant_id IS NULL AND EXISTS (SELECT 1 FROM e))");
+        }
+        sql.append(" SELECT count(*) FROM e");
+        var q = s.createNativeQuery(sql.toString())
                 .setParameter("id", e.id())
                 .setParameter("type", e.type())
                 .setParameter("apiVersion", e.apiVersion())
@@ -85,33 +136,29 @@ public class PgBillingStore implements BillingStore {
                 .setParameter("claimed", e.claimedTenant())
                 .setParameter("tenant", e.tenantId())
                 .setParameter("outcome", e.outcome())
-                .setParameter("payload", e.payload())
-                .executeUpdate()
-                .map(n -> n == 1);
-    }
-
-    /** Writes the decided state; the managed row is flushed when the transaction commits. */
-    private static Uni<Void> apply(Mutiny.Session s, SubscriptionEntity row, Subscription current, Subscription next,
-            StripeEvent event) {
-        row.assign(next);
-        Uni<Void> work = Uni.createFrom().voidItem();
-        if (!Objects.equals(current.status(), next.status())) {
-            SubscriptionTransition t = new SubscriptionTransition(UuidV7.next(), next.id(), next.tenantId(),
-                    current.status(), next.status(), event.id(), Timestamps.now());
-            work = work.chain(() -> s.persist(SubscriptionTransitionEntity.of(t)));
+                .setParameter("payload", e.payload());
+        if (update) {
+            q.setParameter("subCustomer", next.customerId())
+                    .setParameter("status", next.status())
+                    .setParameter("statusSince", next.statusSince())
+                    .setParameter("price", next.priceId())
+                    .setParameter("periodEnd", next.currentPeriodEnd())
+                    .setParameter("snapshot", next.snapshotStatus())
+                    .setParameter("stateCreated", next.lastStateEvent() == null ? null : next.lastStateEvent().created())
+                    .setParameter("stateId", next.lastStateEvent() == null ? null : next.lastStateEvent().eventId())
+                    .setParameter("invoice", next.invoiceOutcome())
+                    .setParameter("invoiceCreated",
+                            next.lastInvoiceEvent() == null ? null : next.lastInvoiceEvent().created())
+                    .setParameter("invoiceId", next.lastInvoiceEvent() == null ? null : next.lastInvoiceEvent().eventId())
+                    .setParameter("updatedAt", next.updatedAt());
         }
-        if (current.tenantId() == null && next.tenantId() != null) {
-            // just linked: what was recorded about this subscription before belongs to that tenant too
-            for (String table : List.of("stripe_events", "billing_transitions")) {
-                work = work.chain(() -> s.createNativeQuery("UPDATE " + table + " SET tenant_id = :tenant "
-                        + "WHERE subscription_id = :subscription AND tenant_id IS NULL")
-                        .setParameter("tenant", next.tenantId())
-                        .setParameter("subscription", next.id())
-                        .executeUpdate()
-                        .replaceWithVoid());
-            }
+        if (transition) {
+            q.setParameter("transitionId", UuidV7.next())
+                    .setParameter("fromStatus", current.status())
+                    .setParameter("status", next.status())
+                    .setParameter("appliedAt", Timestamps.now());
         }
-        return work;
+        return q.getSingleResult().map(n -> ((Number) n).longValue() == 1);
     }
 
     @Override

@@ -28,18 +28,6 @@ class SubscriptionTransitionEntity {
     @Column(name = "applied_at")
     Instant appliedAt;
 
-    static SubscriptionTransitionEntity of(SubscriptionTransition t) {
-        SubscriptionTransitionEntity e = new SubscriptionTransitionEntity();
-        e.id = t.id();
-        e.subscriptionId = t.subscriptionId();
-        e.tenantId = t.tenantId();
-        e.fromStatus = t.fromStatus();
-        e.toStatus = t.toStatus();
-        e.eventId = t.eventId();
-        e.appliedAt = t.appliedAt();
-        return e;
-    }
-
     SubscriptionTransition toRecord() {
         return new SubscriptionTransition(id, subscriptionId, tenantId, fromStatus, toStatus, eventId, appliedAt);
     }

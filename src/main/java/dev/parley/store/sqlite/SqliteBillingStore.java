@@ -65,8 +65,9 @@ public class SqliteBillingStore implements BillingStore {
                 ps.executeUpdate();
             }
             Subscription current = findSubscription(c, event.subscriptionId());
-            Optional<UUID> known = claimedTenant.isPresent() && tenantExists(c, claimedTenant.get()) ? claimedTenant
-                    : Optional.empty();
+            // a linked subscription never changes tenant: no need to look the claim up
+            Optional<UUID> known = current.tenantId() == null && claimedTenant.isPresent()
+                    && tenantExists(c, claimedTenant.get()) ? claimedTenant : Optional.empty();
             Decision decision = rules.decide(current, known);
             Subscription next = decision.next();
             StripeEvent stored = event.matched(next.tenantId(), decision.outcome());
