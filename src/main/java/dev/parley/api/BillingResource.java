@@ -15,7 +15,6 @@ import dev.parley.api.BillingViews.SubscriptionView;
 import dev.parley.auth.CurrentCaller;
 import dev.parley.auth.Scope;
 import dev.parley.billing.TenantSubscriptions;
-import dev.parley.store.TextCursor;
 import dev.parley.store.Timestamps;
 import io.smallrye.mutiny.Uni;
 
@@ -66,26 +65,7 @@ public class BillingResource {
     @RolesAllowed(Scope.Names.ADMIN)
     public Uni<EventPageView> events(@QueryParam("unmatched") String unmatched, @QueryParam("cursor") String cursor,
             @QueryParam("limit") String limit) {
-        int n = Paging.parse(null, limit).limit();
-        TextCursor after = null;
-        if (cursor != null && !cursor.isBlank()) {
-            try {
-                after = TextCursor.decode(cursor.trim());
-            } catch (IllegalArgumentException e) {
-                throw ApiProblem.badRequest("cursor is not one this service issued: " + e.getMessage());
-            }
-        }
-        return subscriptions.events(parseBoolean("unmatched", unmatched), after, n).map(EventPageView::of);
-    }
-
-    private static boolean parseBoolean(String name, String value) {
-        if (value == null || value.isBlank()) {
-            return false;
-        }
-        return switch (value.trim().toLowerCase()) {
-            case "true" -> true;
-            case "false" -> false;
-            default -> throw ApiProblem.badRequest(name + " must be true or false");
-        };
+        return subscriptions.events(Paging.flag("unmatched", unmatched), Paging.textCursor(cursor),
+                Paging.parse(null, limit).limit()).map(EventPageView::of);
     }
 }
