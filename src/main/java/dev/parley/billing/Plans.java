@@ -11,7 +11,10 @@ import java.util.OptionalLong;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
+import org.jboss.logging.Logger;
+
 import dev.parley.store.Subscription;
+import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.StartupEvent;
 
 /**
@@ -30,16 +33,40 @@ import io.quarkus.runtime.StartupEvent;
 @ApplicationScoped
 public class Plans {
 
-    private final Map<String, Plan> byPrice = new HashMap<>();
+    private static final Logger LOG = Logger.getLogger(Plans.class);
+
+    private final Map<String, Plan> byPrice;
     private final long freeMonthlyTokens;
     private final Duration grace;
+    /** Why the plan settings are unusable; null when they are fine. */
+    private final String problem;
 
     Plans(BillingSettings settings) {
         this.freeMonthlyTokens = settings.freeMonthlyTokens();
         this.grace = settings.billing().grace();
-        if (freeMonthlyTokens < 0) {
+        Map<String, Plan> plans;
+        String invalid = null;
+        try {
+            plans = read(settings);
+        } catch (IllegalArgumentException e) {
+            plans = Map.of();
+            invalid = e.getMessage();
+        }
+        this.byPrice = plans;
+        this.problem = invalid;
+    }
+
+    /**
+     * The plans by price.
+     *
+     * @throws IllegalArgumentException naming the variable when a plan is incomplete, two plans share a price, or a
+     *         budget is negative
+     */
+    static Map<String, Plan> read(BillingSettings settings) {
+        if (settings.freeMonthlyTokens() < 0) {
             throw new IllegalArgumentException("PARLEY_FREE_MONTHLY_TOKENS must not be negative");
         }
+        Map<String, Plan> byPrice = new HashMap<>();
         for (int n = 1; n <= BillingSettings.MAX_PLANS; n++) {
             BillingSettings.Plan p = settings.plan().get(String.valueOf(n));
             if (p == null || (p.price().isEmpty() && p.monthlyTokens().isEmpty())) {
@@ -60,14 +87,18 @@ public class Plans {
                         + "_PRICE name the same price " + price);
             }
         }
+        return Map.copyOf(byPrice);
     }
 
     /**
-     * Observing start-up creates this bean then, so that a plan misconfiguration stops the server at once rather
-     * than failing the first budget check.
+     * A plan misconfiguration stops the server at start-up, in one line and with the configuration exit code (2),
+     * rather than leaving paying tenants on the free budget.
      */
     void onStart(@Observes StartupEvent event) {
-        // the constructor has checked the settings
+        if (problem != null) {
+            LOG.error(problem);
+            Quarkus.asyncExit(2);
+        }
     }
 
     public Optional<Plan> forPrice(String priceId) {

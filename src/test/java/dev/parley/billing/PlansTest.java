@@ -93,7 +93,7 @@ class PlansTest {
     void aPlanWithAPriceButNoBudgetIsRefused() {
         Map<String, String> env = new java.util.HashMap<>(TestSettings.standardEnvironment());
         env.put("PARLEY_PLAN_3_PRICE", "price_incomplete");
-        assertThatThrownBy(() -> new Plans(TestSettings.fromEnvironment(env)))
+        assertThatThrownBy(() -> Plans.read(TestSettings.fromEnvironment(env)))
                 .hasMessage("PARLEY_PLAN_3_PRICE is set but PARLEY_PLAN_3_MONTHLY_TOKENS is not");
     }
 
@@ -102,7 +102,7 @@ class PlansTest {
         Map<String, String> env = new java.util.HashMap<>(TestSettings.standardEnvironment());
         env.put("PARLEY_PLAN_7_PRICE", StripeFixtures.PRO_PRICE);
         env.put("PARLEY_PLAN_7_MONTHLY_TOKENS", "5");
-        assertThatThrownBy(() -> new Plans(TestSettings.fromEnvironment(env)))
+        assertThatThrownBy(() -> Plans.read(TestSettings.fromEnvironment(env)))
                 .hasMessageContaining("PARLEY_PLAN_1_PRICE and PARLEY_PLAN_7_PRICE name the same price");
     }
 }
