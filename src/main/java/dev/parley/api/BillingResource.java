@@ -5,7 +5,6 @@ import java.util.UUID;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
-import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
@@ -19,8 +18,8 @@ import dev.parley.store.Timestamps;
 import io.smallrye.mutiny.Uni;
 
 /**
- * Subscriptions and Stripe events: a tenant's own subscription (scope {@code read}), any tenant's and the stored
- * events (scope {@code admin}).
+ * A tenant's own subscription (scope {@code read}) and the stored Stripe events (scope {@code admin}); any tenant's
+ * subscription is {@link TenantSubscriptionResource}.
  */
 @Path("/api")
 @Produces(MediaType.APPLICATION_JSON)
@@ -34,32 +33,16 @@ public class BillingResource {
         this.caller = caller;
     }
 
-    /** The caller's own tenant's subscription. */
+    /** The caller's own tenant's subscription (every field null when it has none). */
     @GET
     @Path("billing/subscription")
     @RolesAllowed(Scope.Names.READ)
     public Uni<SubscriptionView> own() {
         UUID tenant = caller.get().tenantId();
-        return subscriptions.current(tenant, Timestamps.now()).map(found -> SubscriptionView.of(tenant,
-                found.orElseThrow(() -> ApiProblem.notFound("this tenant has no Stripe subscription"))));
+        return subscriptions.current(tenant, Timestamps.now()).map(found -> SubscriptionView.of(tenant, found));
     }
 
-    /** Admin only: any tenant's subscription. */
-    @GET
-    @Path("admin/tenants/{id}/subscription")
-    @RolesAllowed(Scope.Names.ADMIN)
-    public Uni<SubscriptionView> ofTenant(@PathParam("id") String id) {
-        UUID tenant = Paging.id(id, "tenant");
-        return subscriptions.tenantExists(tenant).chain(exists -> {
-            if (!exists) {
-                throw ApiProblem.notFound("tenant " + id + " does not exist");
-            }
-            return subscriptions.current(tenant, Timestamps.now());
-        }).map(found -> SubscriptionView.of(tenant,
-                found.orElseThrow(() -> ApiProblem.notFound("tenant " + id + " has no Stripe subscription"))));
-    }
-
-    /** Admin only: stored Stripe events, newest first; {@code unmatched=true} lists those no known tenant owns. */
+    /** Stored Stripe events, newest first; {@code unmatched=true} lists those no known tenant owns. */
     @GET
     @Path("admin/billing/events")
     @RolesAllowed(Scope.Names.ADMIN)

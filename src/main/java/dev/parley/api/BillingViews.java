@@ -2,6 +2,7 @@ package dev.parley.api;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 
 import dev.parley.billing.Plan;
@@ -44,19 +45,25 @@ final class BillingViews {
     }
 
     /**
-     * A tenant's current subscription. {@code status} is null until Stripe has told it; {@code plan} is null when
-     * the subscription's price is not a configured plan; {@code monthlyTokenBudget} is what all of the tenant's
-     * subscriptions grant now.
+     * A tenant's current subscription. Without one, every subscription field is null and {@code transitions} empty;
+     * {@code status} is also null until Stripe has told it; {@code plan} is null when the subscription's price is not
+     * a configured plan; {@code monthlyTokenBudget} is what all of the tenant's subscriptions grant now, null when
+     * no plan limit applies.
      */
     record SubscriptionView(UUID tenantId, String subscriptionId, String customerId, String status,
             Instant statusSince, String priceId, PlanView plan, boolean grantsPlan, Instant currentPeriodEnd,
-            long monthlyTokenBudget, EventRef lastEvent, List<TransitionView> transitions) {
-        static SubscriptionView of(UUID tenantId, TenantSubscriptions.Current c) {
+            Long monthlyTokenBudget, EventRef lastEvent, List<TransitionView> transitions) {
+        static SubscriptionView of(UUID tenantId, Optional<TenantSubscriptions.Current> current) {
+            if (current.isEmpty()) {
+                return new SubscriptionView(tenantId, null, null, null, null, null, null, false, null, null, null,
+                        List.of());
+            }
+            TenantSubscriptions.Current c = current.get();
             Subscription s = c.subscription();
             return new SubscriptionView(tenantId, s.id(), s.customerId(), s.status(), s.statusSince(), s.priceId(),
                     c.plan().map(PlanView::of).orElse(null), c.grantsPlan(), s.currentPeriodEnd(),
-                    c.monthlyTokenBudget().orElseThrow(), EventRef.of(s.lastEvent()),
-                    c.transitions().stream().map(TransitionView::of).toList());
+                    c.monthlyTokenBudget().isPresent() ? c.monthlyTokenBudget().getAsLong() : null,
+                    EventRef.of(s.lastEvent()), c.transitions().stream().map(TransitionView::of).toList());
         }
     }
 

@@ -10,6 +10,8 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+
 import dev.parley.api.BillingViews.WebhookAck;
 import dev.parley.billing.StripeWebhooks;
 import io.smallrye.mutiny.Uni;
@@ -31,6 +33,7 @@ public class StripeWebhookResource {
 
     @POST
     @PermitAll
+    @Operation(hidden = true) // Stripe's endpoint, not part of the API clients use (every operation there has a scope)
     @Consumes(MediaType.WILDCARD)
     @Produces(MediaType.APPLICATION_JSON)
     public Uni<WebhookAck> receive(@HeaderParam("Stripe-Signature") String signature, byte[] body) {

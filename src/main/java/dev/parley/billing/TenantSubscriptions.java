@@ -22,7 +22,7 @@ public class TenantSubscriptions {
 
     /**
      * A tenant's current subscription with its plan and transition history, and the budget all its subscriptions
-     * grant.
+     * grant (empty: no plan limit).
      */
     public record Current(Subscription subscription, Optional<Plan> plan, boolean grantsPlan,
             OptionalLong monthlyTokenBudget, List<SubscriptionTransition> transitions) {
@@ -31,11 +31,13 @@ public class TenantSubscriptions {
     private final BillingStore store;
     private final TenantStore tenants;
     private final Plans plans;
+    private final boolean enabled;
 
-    TenantSubscriptions(BillingStore store, TenantStore tenants, Plans plans) {
+    TenantSubscriptions(BillingStore store, TenantStore tenants, Plans plans, BillingSettings settings) {
         this.store = store;
         this.tenants = tenants;
         this.plans = plans;
+        this.enabled = !settings.webhookSecrets().isEmpty();
     }
 
     public Uni<Boolean> tenantExists(UUID tenantId) {
@@ -57,8 +59,10 @@ public class TenantSubscriptions {
                 return Uni.createFrom().item(Optional.<Current> empty());
             }
             Subscription s = chosen.get();
+            // the same budget Entitlements gives: none while billing is off
+            OptionalLong budget = enabled ? plans.budget(subscriptions, now) : OptionalLong.empty();
             return store.transitions(s.id()).map(history -> Optional.of(new Current(s, plans.forPrice(s.priceId()),
-                    plans.grantsPlan(s, now), plans.budget(subscriptions, now), history)));
+                    plans.grantsPlan(s, now), budget, history)));
         });
     }
 

@@ -161,7 +161,8 @@ public abstract class StripeWebhookContract {
         assertThat(tampered).isNotEqualTo(d.payload());
         problem(deliver(tampered, header), 400, "invalid-signature");
         assertThat(storedEventIds(false)).doesNotContain(d.eventId());
-        given().header("Authorization", "Bearer " + key).get("/api/billing/subscription").then().statusCode(404);
+        given().header("Authorization", "Bearer " + key).get("/api/billing/subscription").then().statusCode(200)
+                .body("subscriptionId", nullValue());
     }
 
     @Test
@@ -429,7 +430,8 @@ public abstract class StripeWebhookContract {
                 StripeFixtures.PRO_PRICE, false);
         applied(first);
         assertThat(storedEventIds(true)).contains(first.eventId());
-        given().header("Authorization", "Bearer " + key).get("/api/billing/subscription").then().statusCode(404);
+        given().header("Authorization", "Bearer " + key).get("/api/billing/subscription").then().statusCode(200)
+                .body("subscriptionId", nullValue());
 
         deliver(StripeFixtures.checkoutCompleted(t0 + 1, c, tenant.toString())).statusCode(200)
                 .body("outcome", equalTo("linked"));
@@ -491,9 +493,13 @@ public abstract class StripeWebhookContract {
     }
 
     @Test
-    void aTenantWithoutSubscriptionGets404() {
-        problem(given().header("Authorization", "Bearer " + key).get("/api/billing/subscription").then(), 404,
-                "not-found");
+    void aTenantWithoutSubscriptionHasNoneAndNoPlanLimit() {
+        given().header("Authorization", "Bearer " + key).get("/api/billing/subscription").then().statusCode(200)
+                .body("tenantId", equalTo(tenant.toString()))
+                .body("subscriptionId", nullValue())
+                .body("status", nullValue())
+                .body("monthlyTokenBudget", nullValue())
+                .body("transitions", equalTo(List.of()));
     }
 
     @Test
