@@ -13,6 +13,8 @@ import java.util.Base64;
 public record TextCursor(Instant at, String id) {
 
     private static final int MAX_ID_BYTES = 255;
+    /** The ids these cursors carry are Stripe's: ASCII letters, digits and underscores. */
+    private static final java.util.regex.Pattern ID = java.util.regex.Pattern.compile("[A-Za-z0-9_]+");
 
     public String encode() {
         byte[] text = id.getBytes(StandardCharsets.UTF_8);
@@ -35,7 +37,11 @@ public record TextCursor(Instant at, String id) {
         }
         ByteBuffer b = ByteBuffer.wrap(raw);
         Instant at = Timestamps.fromMicros(b.getLong());
-        return new TextCursor(at, new String(raw, 8, raw.length - 8, StandardCharsets.UTF_8));
+        String id = new String(raw, 8, raw.length - 8, StandardCharsets.US_ASCII);
+        if (!ID.matcher(id).matches()) {
+            throw new IllegalArgumentException("cursor does not name an id");
+        }
+        return new TextCursor(at, id);
     }
 
     public static TextCursor of(Instant at, String id) {
