@@ -56,7 +56,7 @@ public class ConversationResource {
     public Uni<PageView<ConversationView>> list(@QueryParam("cursor") String cursor,
             @QueryParam("limit") String limit, @QueryParam("archived") String archived) {
         Paging paging = Paging.parse(cursor, limit);
-        return conversations.list(caller.get(), parseBoolean("archived", archived), paging.after(), paging.limit())
+        return conversations.list(caller.get(), Paging.flag("archived", archived), paging.after(), paging.limit())
                 .map(page -> PageView.of(page, ConversationView::of));
     }
 
@@ -108,16 +108,5 @@ public class ConversationResource {
 
     private static ApiProblem notFound(String id) {
         return ApiProblem.notFound("conversation " + id + " does not exist");
-    }
-
-    private static boolean parseBoolean(String name, String value) {
-        if (value == null || value.isBlank()) {
-            return false;
-        }
-        return switch (value.trim().toLowerCase()) {
-            case "true" -> true;
-            case "false" -> false;
-            default -> throw ApiProblem.badRequest(name + " must be true or false");
-        };
     }
 }

@@ -4,6 +4,7 @@ import java.util.UUID;
 
 import dev.parley.store.Cursor;
 import dev.parley.store.StorableText;
+import dev.parley.store.TextCursor;
 
 /** Query parameters of list endpoints, validated into a cursor and a limit. */
 record Paging(Cursor after, int limit) {
@@ -32,6 +33,30 @@ record Paging(Cursor after, int limit) {
             }
         }
         return new Paging(after, n);
+    }
+
+    /** A cursor of a list keyed by text ids (Stripe's); null when none was sent. */
+    static TextCursor textCursor(String cursor) {
+        if (cursor == null || cursor.isBlank()) {
+            return null;
+        }
+        try {
+            return TextCursor.decode(cursor.trim());
+        } catch (IllegalArgumentException e) {
+            throw ApiProblem.badRequest("cursor is not one this service issued: " + e.getMessage());
+        }
+    }
+
+    /** A true/false query parameter; false when absent. */
+    static boolean flag(String name, String value) {
+        if (value == null || value.isBlank()) {
+            return false;
+        }
+        return switch (value.trim().toLowerCase()) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw ApiProblem.badRequest(name + " must be true or false");
+        };
     }
 
     /** Ids in paths: a malformed id names nothing, so it is a 404 like any unknown id. */

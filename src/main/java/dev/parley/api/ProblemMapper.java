@@ -17,6 +17,7 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 import com.fasterxml.jackson.core.JsonProcessingException;
 
 import dev.parley.auth.Forbidden;
+import dev.parley.billing.WebhookRejected;
 import dev.parley.chat.ShuttingDownException;
 import dev.parley.provider.UpstreamException;
 import dev.parley.provider.UnknownModelException;
@@ -65,6 +66,11 @@ public class ProblemMapper {
     @ServerExceptionMapper
     public Response forbidden(Forbidden e, HttpServerRequest request) {
         return respond(403, "forbidden", "Forbidden", e.getMessage(), request, null);
+    }
+
+    @ServerExceptionMapper
+    public Response webhookRejected(WebhookRejected e, HttpServerRequest request) {
+        return respond(400, e.slug(), "Webhook rejected", e.getMessage(), request, null);
     }
 
     @ServerExceptionMapper

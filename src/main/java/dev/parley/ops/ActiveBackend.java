@@ -15,12 +15,14 @@ import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.config.spi.ConfigSource;
 
 import dev.parley.store.Backend;
+import dev.parley.store.BillingStore;
 import dev.parley.store.ConversationStore;
 import dev.parley.store.DatabaseUrl;
 import dev.parley.store.Dialect;
 import dev.parley.store.Heartbeats;
 import dev.parley.store.MessageStore;
 import dev.parley.store.TenantStore;
+import dev.parley.store.postgres.PgBillingStore;
 import dev.parley.store.postgres.PgConversationStore;
 import dev.parley.store.postgres.PgHeartbeats;
 import dev.parley.store.postgres.PgMessageStore;
@@ -28,6 +30,7 @@ import dev.parley.store.postgres.PgTenantStore;
 import dev.parley.store.postgres.PostgresBackend;
 import dev.parley.store.postgres.PostgresDialect;
 import dev.parley.store.sqlite.SqliteBackend;
+import dev.parley.store.sqlite.SqliteBillingStore;
 import dev.parley.store.sqlite.SqliteConversationStore;
 import dev.parley.store.sqlite.SqliteDialect;
 import dev.parley.store.sqlite.SqliteHeartbeats;
@@ -110,6 +113,12 @@ public class ActiveBackend {
     @Produces
     @ApplicationScoped
     Heartbeats heartbeats(DatabaseUrl url, Instance<SqliteHeartbeats> sqlite, Instance<PgHeartbeats> postgres) {
+        return pick(url, sqlite, postgres);
+    }
+
+    @Produces
+    @ApplicationScoped
+    BillingStore billing(DatabaseUrl url, Instance<SqliteBillingStore> sqlite, Instance<PgBillingStore> postgres) {
         return pick(url, sqlite, postgres);
     }
 

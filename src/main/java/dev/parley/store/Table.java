@@ -50,7 +50,45 @@ public record Table(String name, String key, List<Column> columns) {
                     new Column("created_at", ColumnType.INSTANT))),
             new Table("heartbeats", "instance", List.of(
                     new Column("instance", ColumnType.TEXT),
-                    new Column("beat_at", ColumnType.INSTANT))));
+                    new Column("beat_at", ColumnType.INSTANT))),
+            // Billing: keyed by Stripe's own ids (TEXT, which both dialects order by their bytes)
+            new Table("stripe_events", "event_id", List.of(
+                    new Column("event_id", ColumnType.TEXT),
+                    new Column("type", ColumnType.TEXT),
+                    new Column("api_version", ColumnType.TEXT),
+                    new Column("livemode", ColumnType.BOOLEAN),
+                    new Column("created_at", ColumnType.INSTANT),
+                    new Column("received_at", ColumnType.INSTANT),
+                    new Column("subscription_id", ColumnType.TEXT),
+                    new Column("customer_id", ColumnType.TEXT),
+                    new Column("claimed_tenant", ColumnType.TEXT),
+                    new Column("tenant_id", ColumnType.ID),
+                    new Column("outcome", ColumnType.TEXT),
+                    new Column("payload", ColumnType.JSON))),
+            new Table("billing_subscriptions", "id", List.of(
+                    new Column("id", ColumnType.TEXT),
+                    new Column("tenant_id", ColumnType.ID),
+                    new Column("customer_id", ColumnType.TEXT),
+                    new Column("status", ColumnType.TEXT),
+                    new Column("status_since", ColumnType.INSTANT),
+                    new Column("price_id", ColumnType.TEXT),
+                    new Column("current_period_end", ColumnType.INSTANT),
+                    new Column("snapshot_status", ColumnType.TEXT),
+                    new Column("last_state_event_created", ColumnType.INSTANT),
+                    new Column("last_state_event_id", ColumnType.TEXT),
+                    new Column("invoice_outcome", ColumnType.TEXT),
+                    new Column("last_invoice_event_created", ColumnType.INSTANT),
+                    new Column("last_invoice_event_id", ColumnType.TEXT),
+                    new Column("created_at", ColumnType.INSTANT),
+                    new Column("updated_at", ColumnType.INSTANT))),
+            new Table("billing_transitions", "id", List.of(
+                    new Column("id", ColumnType.ID),
+                    new Column("subscription_id", ColumnType.TEXT),
+                    new Column("tenant_id", ColumnType.ID),
+                    new Column("from_status", ColumnType.TEXT),
+                    new Column("to_status", ColumnType.TEXT),
+                    new Column("event_id", ColumnType.TEXT),
+                    new Column("applied_at", ColumnType.INSTANT))));
 
     public static Table named(String name) {
         return ALL.stream().filter(t -> t.name().equals(name)).findFirst()

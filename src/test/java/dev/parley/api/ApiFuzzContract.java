@@ -119,7 +119,7 @@ public abstract class ApiFuzzContract {
         JqwikSession.start();
         try {
             for (AccessControlContract.Operation op : ops) {
-                String key = op.scope().equals("admin") ? admin : mine.plaintextKey();
+                String key = "admin".equals(op.scope()) ? admin : mine.plaintextKey();
                 List<String> fields = op.requestSchema() == null || op.requestSchema().getJsonObject("properties")
                         == null ? List.of() : List.copyOf(op.requestSchema().getJsonObject("properties").fieldNames());
                 Arbitrary<Attempt> attempts = net.jqwik.api.Combinators.combine(idFor(foreignConversation),
