@@ -5,6 +5,7 @@ import java.util.UUID;
 
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.validation.Valid;
+import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Size;
@@ -39,8 +40,9 @@ public class ChatResource {
 
     static final int MAX_CONTENT_CHARS = 200_000;
 
+    /** {@code maxTokens}: at most this many reply tokens (clamped to PARLEY_MAX_TOKENS_CAP); reserved meanwhile. */
     record SendMessage(@NotBlank @Size(max = MAX_CONTENT_CHARS) String content, @Size(max = 100) String model,
-            Boolean stream) {
+            Boolean stream, @Min(1) Integer maxTokens) {
     }
 
     record StartData(UUID conversationId, UUID userMessageId, UUID messageId, String model) {
@@ -74,7 +76,7 @@ public class ChatResource {
     @RolesAllowed(Scope.Names.CHAT)
     public RestMulti<String> send(@PathParam("id") String id, @Valid @NotNull SendMessage body) {
         Uni<Turn> turn = turns.continueConversation(caller.get(), Paging.id(id, "conversation"),
-                body.content(), body.model());
+                body.content(), body.model(), body.maxTokens());
         if (body.stream() == null || body.stream()) {
             return RestMulti.fromUniResponse(turn, t -> t.events().map(this::frame), t -> SseFrames.SSE_HEADERS);
         }

@@ -57,7 +57,12 @@ public class OpenAiResource {
     }
 
     record CompletionRequest(String model, List<InMessage> messages, Boolean stream,
-            @JsonProperty("stream_options") StreamOptions streamOptions) {
+            @JsonProperty("stream_options") StreamOptions streamOptions, @JsonProperty("max_tokens") Integer maxTokens,
+            @JsonProperty("max_completion_tokens") Integer maxCompletionTokens) {
+        /** The newer name wins, as in OpenAI's API. */
+        Integer replyTokens() {
+            return maxCompletionTokens != null ? maxCompletionTokens : maxTokens;
+        }
     }
 
     private final ChatTurns turns;
@@ -96,7 +101,11 @@ public class OpenAiResource {
         String model = body.model() == null || body.model().isBlank() ? providers.defaultModel() : body.model();
         Optional<java.util.UUID> conversationId = conversation == null || conversation.isBlank() ? Optional.empty()
                 : Optional.of(Paging.id(conversation.trim(), "conversation"));
-        Uni<Turn> turn = turns.fromPrompt(caller.get(), conversationId, prompt, model);
+        Integer replyTokens = body.replyTokens();
+        if (replyTokens != null && replyTokens < 1) {
+            throw ApiProblem.badRequest("max_tokens must be at least 1");
+        }
+        Uni<Turn> turn = turns.fromPrompt(caller.get(), conversationId, prompt, model, replyTokens);
         boolean includeUsage = body.streamOptions() != null && Boolean.TRUE.equals(body.streamOptions().includeUsage());
         if (Boolean.TRUE.equals(body.stream())) {
             return RestMulti.fromUniResponse(turn, t -> chunks(t, includeUsage),

@@ -22,6 +22,7 @@ import dev.parley.chat.ShuttingDownException;
 import dev.parley.provider.UpstreamException;
 import dev.parley.provider.UnknownModelException;
 import dev.parley.store.NoSuchConversationException;
+import dev.parley.store.LimitExceeded;
 import dev.parley.store.StoreOverloadedException;
 import dev.parley.store.UuidV7;
 import io.quarkus.security.AuthenticationFailedException;
@@ -96,6 +97,24 @@ public class ProblemMapper {
     public Response overloaded(StoreOverloadedException e, HttpServerRequest request) {
         return Response.fromResponse(respond(503, "overloaded", "Service overloaded", e.getMessage(), request, null))
                 .header(HttpHeaders.RETRY_AFTER, e.retryAfterSeconds()).build();
+    }
+
+    /**
+     * A limit refused the turn before anything was stored: 429 {@code rate-limited} (per minute, concurrency) or
+     * {@code budget-exhausted} (the month's tokens), saying when to retry (RFC 9110 Retry-After, and the RateLimit
+     * header fields of the IETF draft).
+     */
+    @ServerExceptionMapper
+    public Response limitExceeded(LimitExceeded e, HttpServerRequest request) {
+        long reset = Math.max(1, java.time.Duration.between(java.time.Instant.now(), e.resetAt()).toSeconds() + 1);
+        boolean budget = e.kind() == LimitExceeded.Kind.MONTHLY_TOKEN_BUDGET;
+        return Response.fromResponse(respond(429, budget ? "budget-exhausted" : "rate-limited",
+                budget ? "Token budget exhausted" : "Rate limited", "the " + e.getMessage() + "; retry after "
+                        + reset + " s", request, null))
+                .header(HttpHeaders.RETRY_AFTER, reset)
+                .header("RateLimit-Limit", e.limit())
+                .header("RateLimit-Remaining", 0)
+                .header("RateLimit-Reset", reset).build();
     }
 
     @ServerExceptionMapper

@@ -3,11 +3,17 @@ package dev.parley.auth;
 import java.util.Set;
 import java.util.UUID;
 
-/** Who is making the current request: the tenant whose data it may touch, through which key, with what scopes. */
-public record Caller(UUID tenantId, UUID keyId, Set<Scope> scopes) {
+import dev.parley.store.Limits;
+
+/**
+ * Who is making the current request: the tenant whose data it may touch, through which key, with what scopes, and the
+ * key's own limits.
+ */
+public record Caller(UUID tenantId, UUID keyId, Set<Scope> scopes, Limits limits) {
 
     public Caller {
         scopes = Set.copyOf(Scope.effective(scopes));
+        limits = limits == null ? Limits.NONE : limits;
     }
 
     public boolean has(Scope scope) {

@@ -10,6 +10,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import dev.parley.auth.Caller;
 import dev.parley.provider.PromptMessage;
+import dev.parley.provider.ProviderRequest;
 import dev.parley.provider.Providers;
 import dev.parley.provider.TokenEstimate;
 import dev.parley.store.Conversation;
@@ -18,7 +19,9 @@ import dev.parley.store.Message;
 import dev.parley.store.MessageStore;
 import dev.parley.store.NoSuchConversationException;
 import dev.parley.store.Timestamps;
+import dev.parley.store.TurnStore;
 import dev.parley.store.UuidV7;
+import dev.parley.usage.Admissions;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -31,16 +34,20 @@ public class ChatTurns {
 
     private final ConversationStore conversations;
     private final MessageStore messages;
+    private final TurnStore turns;
     private final Providers providers;
     private final InFlightTurns inFlight;
+    private final Admissions admissions;
     private final ChatSettings settings;
 
-    ChatTurns(ConversationStore conversations, MessageStore messages, Providers providers, InFlightTurns inFlight,
-            ChatSettings settings) {
+    ChatTurns(ConversationStore conversations, MessageStore messages, TurnStore turns, Providers providers,
+            InFlightTurns inFlight, Admissions admissions, ChatSettings settings) {
         this.conversations = conversations;
         this.messages = messages;
+        this.turns = turns;
         this.providers = providers;
         this.inFlight = inFlight;
+        this.admissions = admissions;
         this.settings = settings;
     }
 
@@ -48,8 +55,10 @@ public class ChatTurns {
      * Starts a turn in an existing conversation: the prompt is the conversation's recent history (capped by
      * {@code PARLEY_CHAT_HISTORY_MAX_MESSAGES} and {@code PARLEY_CHAT_HISTORY_MAX_TOKENS}) plus the new message.
      */
-    public Uni<Turn> continueConversation(Caller caller, UUID conversationId, String content, String model) {
-        return admitted(admission -> conversations.find(caller.tenantId(), conversationId).chain(found -> {
+    public Uni<Turn> continueConversation(Caller caller, UUID conversationId, String content, String model,
+            Integer maxTokens) {
+        Integer replyTokens = admissions.cappedMaxTokens(maxTokens);
+        return admitted(shutdown -> conversations.find(caller.tenantId(), conversationId).chain(found -> {
             Conversation conversation = found.orElseThrow(() -> new NoSuchConversationException(conversationId));
             String chosen = model == null || model.isBlank() ? conversation.model() : model.trim();
             providers.checkServed(chosen);
@@ -57,10 +66,21 @@ public class ChatTurns {
                     .chain(history -> {
                         Message user = newMessage(caller, conversationId, Message.Role.USER, content);
                         List<PromptMessage> prompt = capped(history, content);
-                        return messages.append(user).replaceWith(turn(caller, conversationId, user.id(), chosen,
-                                prompt, admission));
+                        return start(caller, null, List.of(user), prompt, replyTokens).map(admission -> turn(caller,
+                                conversationId, user.id(), chosen, prompt, replyTokens, shutdown, admission));
                     });
         }));
+    }
+
+    /**
+     * The turn's first write: its messages (and new conversation), admitted against the caller's tenant's and key's
+     * limits; refused, it stores nothing.
+     */
+    private Uni<TurnStore.Admission> start(Caller caller, Conversation created, List<Message> stored,
+            List<PromptMessage> prompt, Integer replyTokens) {
+        int promptTokens = prompt.stream().mapToInt(m -> TokenEstimate.of(m.content())).sum();
+        return admissions.admit(caller.tenantId(), caller.keyId(), caller.limits(), promptTokens, replyTokens)
+                .call(admission -> turns.start(new TurnStore.TurnStart(created, stored, admission)));
     }
 
     /**
@@ -69,16 +89,16 @@ public class ChatTurns {
      * message is stored, which is the client's new message.
      */
     public Uni<Turn> fromPrompt(Caller caller, Optional<UUID> conversationId, List<PromptMessage> prompt,
-            String model) {
+            String model, Integer maxTokens) {
         providers.checkServed(model);
+        Integer replyTokens = admissions.cappedMaxTokens(maxTokens);
         if (conversationId.isPresent()) {
             UUID id = conversationId.get();
-            return admitted(admission -> conversations.find(caller.tenantId(), id).chain(found -> {
-                found.orElseThrow(() -> new NoSuchConversationException(id));
-                PromptMessage last = prompt.get(prompt.size() - 1);
-                Message user = newMessage(caller, id, Message.Role.of(last.role()), last.content());
-                return messages.append(user).replaceWith(turn(caller, id, user.id(), model, prompt, admission));
-            }));
+            PromptMessage last = prompt.get(prompt.size() - 1);
+            Message user = newMessage(caller, id, Message.Role.of(last.role()), last.content());
+            // the conversation must be the tenant's: the write that stores the message checks it
+            return admitted(shutdown -> start(caller, null, List.of(user), prompt, replyTokens).map(admission -> turn(
+                    caller, id, user.id(), model, prompt, replyTokens, shutdown, admission)));
         }
         UUID id = UuidV7.next();
         List<Message> stored = new ArrayList<>(prompt.size());
@@ -88,23 +108,24 @@ public class ChatTurns {
         Message last = stored.get(stored.size() - 1);
         Conversation created = new Conversation(id, caller.tenantId(), titleFrom(prompt), model, false,
                 stored.get(0).createdAt(), last.createdAt(), null);
-        return admitted(admission -> conversations.create(created, stored)
-                .replaceWith(() -> turn(caller, id, last.id(), model, prompt, admission)));
+        return admitted(shutdown -> start(caller, created, stored, prompt, replyTokens).map(admission -> turn(caller,
+                id, last.id(), model, prompt, replyTokens, shutdown, admission)));
     }
 
     private Turn turn(Caller caller, UUID conversationId, UUID userMessageId, String model,
-            List<PromptMessage> prompt, InFlightTurns.Admission admission) {
-        return new Turn(providers, messages, caller.tenantId(), conversationId, userMessageId, model, prompt,
-                admission, settings.streamBufferEvents());
+            List<PromptMessage> prompt, Integer maxTokens, InFlightTurns.Entry shutdown,
+            TurnStore.Admission admission) {
+        return new Turn(providers, turns, caller.tenantId(), caller.keyId(), conversationId, userMessageId, model,
+                new ProviderRequest(model, prompt, maxTokens), shutdown, admission, settings.streamBufferEvents());
     }
 
     /**
      * Counts the turn as in flight from before its user message is stored until its reply is stored, so that a
      * shutdown waits for it; once a shutdown has begun, the turn is refused before anything is stored.
      */
-    private Uni<Turn> admitted(Function<InFlightTurns.Admission, Uni<Turn>> start) {
+    private Uni<Turn> admitted(Function<InFlightTurns.Entry, Uni<Turn>> start) {
         return Uni.createFrom().deferred(() -> {
-            InFlightTurns.Admission admission = inFlight.admit();
+            InFlightTurns.Entry admission = inFlight.admit();
             return start.apply(admission)
                     .onFailure().invoke(e -> admission.end())
                     .onCancellation().invoke(admission::end);

@@ -1,6 +1,5 @@
 package dev.parley.chat;
 
-import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -39,7 +38,7 @@ public class Conversations {
         var now = Timestamps.now();
         Conversation conversation = new Conversation(UuidV7.next(), caller.tenantId(), blankToNull(title), chosen,
                 false, now, now, metadata);
-        return conversations.create(conversation, List.of()).replaceWith(conversation);
+        return conversations.create(conversation).replaceWith(conversation);
     }
 
     public Uni<Optional<Conversation>> find(Caller caller, UUID id) {

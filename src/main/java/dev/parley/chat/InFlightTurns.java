@@ -19,15 +19,15 @@ public class InFlightTurns {
     public record Drained(int inFlight, int cut, int unfinished, Duration took) {
     }
 
-    private final Set<Admission> admitted = new HashSet<>();
+    private final Set<Entry> admitted = new HashSet<>();
     private boolean draining;
 
     /** Admits a new turn; refused once a drain has begun. */
-    synchronized Admission admit() {
+    synchronized Entry admit() {
         if (draining) {
             throw new ShuttingDownException();
         }
-        Admission admission = new Admission();
+        Entry admission = new Entry();
         admitted.add(admission);
         return admission;
     }
@@ -51,11 +51,11 @@ public class InFlightTurns {
         int inFlight = refuseNew();
         int cut = 0;
         if (!awaitNone(start + grace.toNanos())) {
-            Set<Admission> remaining;
+            Set<Entry> remaining;
             synchronized (this) {
                 remaining = Set.copyOf(admitted);
             }
-            for (Admission admission : remaining) {
+            for (Entry admission : remaining) {
                 admission.cut();
             }
             cut = remaining.size();
@@ -75,14 +75,14 @@ public class InFlightTurns {
         return true;
     }
 
-    private synchronized void ended(Admission admission) {
+    private synchronized void ended(Entry admission) {
         if (admitted.remove(admission)) {
             notifyAll();
         }
     }
 
-    /** One admitted turn. The turn registers how to cut its stream once it streams, and reports when it ended. */
-    final class Admission {
+    /** One turn in flight. The turn registers how to cut its stream once it streams, and reports when it ended. */
+    final class Entry {
         private Runnable cutStream;
         private boolean cutRequested;
 

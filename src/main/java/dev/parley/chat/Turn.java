@@ -1,20 +1,18 @@
 package dev.parley.chat;
 
-import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.jboss.logging.Logger;
 
-import dev.parley.provider.PromptMessage;
 import dev.parley.provider.ProviderChunk;
 import dev.parley.provider.ProviderRequest;
 import dev.parley.provider.Providers;
 import dev.parley.provider.TokenEstimate;
 import dev.parley.provider.UpstreamException;
 import dev.parley.store.Message;
-import dev.parley.store.MessageStore;
+import dev.parley.store.TurnStore;
 import dev.parley.store.Timestamps;
 import dev.parley.store.UuidV7;
 import io.smallrye.mutiny.Multi;
@@ -36,27 +34,34 @@ public final class Turn {
     public static final String SHUTDOWN = "shutdown";
 
     private final Providers providers;
-    private final MessageStore messages;
+    private final TurnStore turns;
     private final UUID tenantId;
+    private final UUID keyId;
     private final UUID conversationId;
     private final UUID userMessageId;
     private final UUID assistantMessageId = UuidV7.next();
     private final String model;
-    private final List<PromptMessage> prompt;
-    private final InFlightTurns.Admission admission;
+    private final ProviderRequest request;
+    /** The turn's place among the turns a shutdown waits for. */
+    private final InFlightTurns.Entry inFlight;
+    /** What the turn holds against its limits, settled when the reply is stored. */
+    private final TurnStore.Admission admission;
     private final int bufferEvents;
 
-    Turn(Providers providers, MessageStore messages, UUID tenantId, UUID conversationId, UUID userMessageId,
-            String model, List<PromptMessage> prompt, InFlightTurns.Admission admission, int bufferEvents) {
-        this.bufferEvents = bufferEvents;
+    Turn(Providers providers, TurnStore turns, UUID tenantId, UUID keyId, UUID conversationId, UUID userMessageId,
+            String model, ProviderRequest request, InFlightTurns.Entry inFlight, TurnStore.Admission admission,
+            int bufferEvents) {
         this.providers = providers;
-        this.messages = messages;
+        this.turns = turns;
         this.tenantId = tenantId;
+        this.keyId = keyId;
         this.conversationId = conversationId;
         this.userMessageId = userMessageId;
         this.model = model;
-        this.prompt = prompt;
+        this.request = request;
+        this.inFlight = inFlight;
         this.admission = admission;
+        this.bufferEvents = bufferEvents;
     }
 
     public UUID conversationId() {
@@ -121,15 +126,15 @@ public final class Turn {
                 store(reply, CLIENT_DISCONNECTED).subscribe().with(m -> {
                     LOG.infof("Conversation %s: client went away, stored %d characters of the reply", conversationId,
                             m.content().length());
-                    admission.end();
+                    inFlight.end();
                 }, e -> {
                     LOG.errorf("Conversation %s: could not store the partial reply: %s", conversationId,
                             e.getMessage());
-                    admission.end();
+                    inFlight.end();
                 });
             }
         });
-        admission.onCut(() -> {
+        inFlight.onCut(() -> {
             if (over.compareAndSet(false, true)) {
                 cancel(provider);
                 end(client, store(reply, SHUTDOWN).map(m -> {
@@ -140,7 +145,7 @@ public final class Turn {
                 }));
             }
         });
-        Cancellable subscription = providers.stream(new ProviderRequest(model, prompt)).subscribe().with(chunk -> {
+        Cancellable subscription = providers.stream(request).subscribe().with(chunk -> {
             if (!over.get()) {
                 reply.add(chunk);
                 if (chunk instanceof ProviderChunk.Text t) {
@@ -175,12 +180,12 @@ public final class Turn {
         last.subscribe().with(event -> {
             client.emit(event);
             client.complete();
-            admission.end();
+            inFlight.end();
         }, e -> {
             LOG.errorf("Conversation %s: storing the reply failed: %s", conversationId, e.getMessage());
             client.emit(new TurnEvent.Failed(null, TurnFailure.STORAGE, "the reply could not be stored"));
             client.complete();
-            admission.end();
+            inFlight.end();
         });
     }
 
@@ -200,13 +205,19 @@ public final class Turn {
                 });
     }
 
+    /** Stores the reply with everything that counts it (usage, limits), in one write. */
     private Uni<Message> store(Reply reply, String finishReason) {
         String content = reply.text.toString();
         int tokensIn = reply.promptTokens >= 0 ? reply.promptTokens
-                : prompt.stream().mapToInt(m -> TokenEstimate.of(m.content())).sum();
+                : request.messages().stream().mapToInt(m -> TokenEstimate.of(m.content())).sum();
         int tokensOut = reply.completionTokens >= 0 ? reply.completionTokens : TokenEstimate.of(content);
         Message assistant = new Message(assistantMessageId, tenantId, conversationId, Message.Role.ASSISTANT, content,
-                tokensIn, tokensOut, finishReason, Timestamps.now());
-        return messages.append(assistant).replaceWith(assistant);
+                tokensIn, tokensOut, finishReason, Timestamps.now(), keyId, model);
+        return turns.finish(new TurnStore.TurnEnd(assistant, admission)).map(stored -> {
+            if (!stored) {
+                throw new IllegalStateException("the conversation was deleted while the reply was produced");
+            }
+            return assistant;
+        });
     }
 }

@@ -22,11 +22,15 @@ import dev.parley.store.Dialect;
 import dev.parley.store.Heartbeats;
 import dev.parley.store.MessageStore;
 import dev.parley.store.TenantStore;
+import dev.parley.store.TurnStore;
+import dev.parley.store.UsageStore;
 import dev.parley.store.postgres.PgBillingStore;
 import dev.parley.store.postgres.PgConversationStore;
 import dev.parley.store.postgres.PgHeartbeats;
 import dev.parley.store.postgres.PgMessageStore;
 import dev.parley.store.postgres.PgTenantStore;
+import dev.parley.store.postgres.PgTurnStore;
+import dev.parley.store.postgres.PgUsageStore;
 import dev.parley.store.postgres.PostgresBackend;
 import dev.parley.store.postgres.PostgresDialect;
 import dev.parley.store.sqlite.SqliteBackend;
@@ -37,6 +41,8 @@ import dev.parley.store.sqlite.SqliteHeartbeats;
 import dev.parley.store.sqlite.SqliteMessageStore;
 import dev.parley.store.sqlite.SqliteSettings;
 import dev.parley.store.sqlite.SqliteTenantStore;
+import dev.parley.store.sqlite.SqliteTurnStore;
+import dev.parley.store.sqlite.SqliteUsageStore;
 import io.smallrye.config.ConfigSourceContext;
 import io.smallrye.config.ConfigSourceFactory;
 import io.smallrye.config.ConfigValue;
@@ -119,6 +125,18 @@ public class ActiveBackend {
     @Produces
     @ApplicationScoped
     BillingStore billing(DatabaseUrl url, Instance<SqliteBillingStore> sqlite, Instance<PgBillingStore> postgres) {
+        return pick(url, sqlite, postgres);
+    }
+
+    @Produces
+    @ApplicationScoped
+    TurnStore turns(DatabaseUrl url, Instance<SqliteTurnStore> sqlite, Instance<PgTurnStore> postgres) {
+        return pick(url, sqlite, postgres);
+    }
+
+    @Produces
+    @ApplicationScoped
+    UsageStore usage(DatabaseUrl url, Instance<SqliteUsageStore> sqlite, Instance<PgUsageStore> postgres) {
         return pick(url, sqlite, postgres);
     }
 

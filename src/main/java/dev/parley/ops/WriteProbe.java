@@ -1,6 +1,5 @@
 package dev.parley.ops;
 
-import java.net.InetAddress;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -17,6 +16,7 @@ import org.jboss.logging.Logger;
 import dev.parley.store.Backend;
 import dev.parley.store.DatabaseReady;
 import dev.parley.store.Heartbeats;
+import dev.parley.store.ProcessInstance;
 import dev.parley.store.Timestamps;
 
 /**
@@ -38,7 +38,7 @@ public class WriteProbe {
     private final Duration interval;
     private final Duration stallTimeout;
 
-    private final String instance = instanceName();
+    private final String instance = ProcessInstance.ID;
     private final AtomicBoolean inFlight = new AtomicBoolean();
     private volatile long lastSuccessNanos;
     private volatile String lastError;
@@ -50,14 +50,6 @@ public class WriteProbe {
         this.backend = backend;
         this.interval = settings.writeProbeInterval();
         this.stallTimeout = settings.writeStallTimeout();
-    }
-
-    private static String instanceName() {
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (Exception e) {
-            return "pid-" + ProcessHandle.current().pid();
-        }
     }
 
     void onReady(@Observes DatabaseReady ready) {

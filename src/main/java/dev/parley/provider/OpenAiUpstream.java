@@ -76,6 +76,9 @@ final class OpenAiUpstream implements ChatProvider {
                 m.content())));
         JsonObject body = new JsonObject().put("model", request.model()).put("messages", messages)
                 .put("stream", true).put("stream_options", new JsonObject().put("include_usage", true));
+        if (request.maxTokens() != null) {
+            body.put("max_tokens", request.maxTokens());
+        }
         RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST)
                 .setAbsoluteURI(baseUrl + "/chat/completions").setIdleTimeout(idleTimeout.toMillis())
                 .putHeader("Content-Type", "application/json").putHeader("Accept", "text/event-stream");

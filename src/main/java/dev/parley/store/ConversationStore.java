@@ -10,11 +10,8 @@ import io.smallrye.mutiny.Uni;
 /** Conversations. Every call is scoped to one tenant: another tenant's conversation does not exist. */
 public interface ConversationStore {
 
-    /**
-     * Creates the conversation with its first messages (none, or a whole prompt sent to the OpenAI-compatible API)
-     * in one transaction: either all of it is stored or nothing.
-     */
-    Uni<Void> create(Conversation conversation, List<Message> messages);
+    /** Creates an empty conversation (a turn that creates one with its messages goes through {@link TurnStore}). */
+    Uni<Void> create(Conversation conversation);
 
     Uni<Optional<Conversation>> find(UUID tenantId, UUID id);
 

@@ -5,15 +5,8 @@ import java.util.UUID;
 
 import io.smallrye.mutiny.Uni;
 
-/** Messages of conversations. */
+/** Messages of conversations, as read. They are written by the turns that make them ({@link TurnStore}). */
 public interface MessageStore {
-
-    /**
-     * Stores a message and marks its conversation as active at the message's time, in one transaction.
-     *
-     * @return a failure with {@link NoSuchConversationException} when the conversation does not exist for the tenant
-     */
-    Uni<Void> append(Message message);
 
     /** The newest {@code limit} messages, returned oldest first: the history a new turn sends to the model. */
     Uni<List<Message>> recent(UUID tenantId, UUID conversationId, int limit);

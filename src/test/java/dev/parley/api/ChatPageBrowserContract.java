@@ -217,9 +217,9 @@ public abstract class ChatPageBrowserContract extends ChatPageBrowserBase {
         String id = conversationViaApi("Long history");
         var base = Timestamps.now().minusSeconds(3600);
         for (int i = 0; i < 130; i++) {
-            result(messages.append(new Message(UuidV7.next(), tenantId, UUID.fromString(id),
+            result(turns.start(new TurnStore.TurnStart(null, java.util.List.of(new Message(UuidV7.next(), tenantId, UUID.fromString(id),
                     i % 2 == 0 ? Message.Role.USER : Message.Role.ASSISTANT, "message " + i, 1, 1,
-                    i % 2 == 0 ? null : "stop", base.plusMillis(i))));
+                    i % 2 == 0 ? null : "stop", base.plusMillis(i))), null)));
         }
         openConversation(id);
         waitForText(By.cssSelector(".msg:last-child .msg-body"), "message 129");

@@ -147,9 +147,9 @@ public abstract class ChatPageSearchBrowserContract extends ChatPageBrowserBase 
         var base = Timestamps.now();
         UUID conversation = UUID.fromString(conversationId);
         for (int i = 0; i < 2; i++) {
-            result(messages.append(new Message(UuidV7.next(), tenantId,
+            result(turns.start(new TurnStore.TurnStart(null, java.util.List.of(new Message(UuidV7.next(), tenantId,
                     conversation, i == 0 ? Message.Role.USER : Message.Role.ASSISTANT, i == 0 ? question : answer,
-                    1, 1, i == 0 ? null : "stop", base.plusMillis(i))));
+                    1, 1, i == 0 ? null : "stop", base.plusMillis(i))), null)));
         }
         return stored(conversationId);
     }

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.parley.auth.Tenants;
 import dev.parley.store.Message;
-import dev.parley.store.MessageStore;
+import dev.parley.store.TurnStore;
 import dev.parley.store.Timestamps;
 import dev.parley.store.UuidV7;
 import dev.parley.testing.Schema;
@@ -38,7 +38,7 @@ public abstract class ConversationApiContract {
     Tenants tenants;
 
     @Inject
-    MessageStore messages;
+    TurnStore turns;
 
     String key;
     UUID tenantId;
@@ -178,9 +178,9 @@ public abstract class ConversationApiContract {
         String id = createConversation(key, "With messages");
         var base = Timestamps.now();
         for (int i = 0; i < 3; i++) {
-            result(messages.append(new Message(UuidV7.next(), tenantId, UUID.fromString(id),
+            result(turns.start(new TurnStore.TurnStart(null, java.util.List.of(new Message(UuidV7.next(), tenantId, UUID.fromString(id),
                     i % 2 == 0 ? Message.Role.USER : Message.Role.ASSISTANT, "m" + i, 1, 2, null,
-                    base.plusMillis(i))));
+                    base.plusMillis(i))), null)));
         }
         var first = as(key).queryParam("limit", 2).get("/api/conversations/" + id + "/messages").then()
                 .statusCode(200).body("items.content", org.hamcrest.Matchers.contains("m0", "m1"))

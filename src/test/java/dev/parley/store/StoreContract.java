@@ -32,6 +32,9 @@ public abstract class StoreContract {
     @Inject
     MessageStore messages;
 
+    @Inject
+    TurnStore turns;
+
     UUID tenant;
     UUID otherTenant;
 
@@ -58,8 +61,13 @@ public abstract class StoreContract {
 
     private Conversation create(String title) {
         Conversation c = conversation(tenant, title, Timestamps.now());
-        result(conversations.create(c, List.of()));
+        result(conversations.create(c));
         return c;
+    }
+
+    /** Stores a message into an existing conversation the way a turn does, without limits. */
+    private io.smallrye.mutiny.Uni<Void> append(Message m) {
+        return turns.start(new TurnStore.TurnStart(null, List.of(m), null));
     }
 
     private Message message(Conversation c, Message.Role role, String content, Instant at) {
@@ -76,7 +84,7 @@ public abstract class StoreContract {
             prompt.add(message(c, i % 2 == 0 ? Message.Role.USER : Message.Role.ASSISTANT, "m" + i,
                     at.plusNanos(i * 1000L)));
         }
-        result(conversations.create(c, prompt));
+        result(turns.start(new TurnStore.TurnStart(c, prompt, null)));
         assertThat(result(messages.list(tenant, c.id(), null, 1000)).items()).isEqualTo(prompt);
     }
 
@@ -86,7 +94,7 @@ public abstract class StoreContract {
         Message fine = message(c, Message.Role.USER, "fine", Timestamps.now());
         Message orphan = new Message(UuidV7.next(), UuidV7.next(), c.id(), Message.Role.USER, "no such tenant", 0, 0,
                 null, Timestamps.now());
-        assertThatThrownBy(() -> result(conversations.create(c, List.of(fine, orphan)))).isNotNull();
+        assertThatThrownBy(() -> result(turns.start(new TurnStore.TurnStart(c, List.of(fine, orphan), null)))).isNotNull();
         assertThat(result(conversations.find(tenant, c.id()))).isEmpty();
         assertThat(result(messages.list(tenant, c.id(), null, 10)).items()).isEmpty();
     }
@@ -114,12 +122,12 @@ public abstract class StoreContract {
         List<Conversation> created = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
             Conversation c = conversation(tenant, "c" + i, base.plusSeconds(i));
-            result(conversations.create(c, List.of()));
+            result(conversations.create(c));
             created.add(c);
         }
         // two conversations with the same activity time are ordered by id, and neither is skipped between pages
         Conversation tie = conversation(tenant, "tie", base.plusSeconds(2));
-        result(conversations.create(tie, List.of()));
+        result(conversations.create(tie));
 
         List<String> titles = new ArrayList<>();
         Cursor cursor = null;
@@ -181,7 +189,7 @@ public abstract class StoreContract {
     @Test
     void deleteRemovesTheConversationAndItsMessages() {
         Conversation c = create("doomed");
-        result(messages.append(message(c, Message.Role.USER, "hello", Timestamps.now())));
+        result(append(message(c, Message.Role.USER, "hello", Timestamps.now())));
         assertThat(result(conversations.delete(tenant, c.id()))).isTrue();
         assertThat(result(conversations.find(tenant, c.id()))).isEmpty();
         assertThat(result(messages.list(tenant, c.id(), null, 10)).items()).isEmpty();
@@ -197,7 +205,7 @@ public abstract class StoreContract {
         for (int i = 0; i < contents.length; i++) {
             Message m = message(c, i % 2 == 0 ? Message.Role.USER : Message.Role.ASSISTANT, contents[i],
                     base.plusMillis(i));
-            result(messages.append(m));
+            result(append(m));
             appended.add(m);
         }
         List<Message> listed = new ArrayList<>();
@@ -215,7 +223,7 @@ public abstract class StoreContract {
         Conversation c = create("history");
         Instant base = Timestamps.now();
         for (int i = 0; i < 5; i++) {
-            result(messages.append(message(c, Message.Role.USER, "m" + i, base.plusMillis(i))));
+            result(append(message(c, Message.Role.USER, "m" + i, base.plusMillis(i))));
         }
         assertThat(result(messages.recent(tenant, c.id(), 3))).extracting(Message::content)
                 .containsExactly("m2", "m3", "m4");
@@ -227,7 +235,7 @@ public abstract class StoreContract {
         Conversation older = create("older");
         Conversation newer = create("newer");
         Instant later = newer.updatedAt().plusSeconds(5);
-        result(messages.append(message(older, Message.Role.USER, "bump", later)));
+        result(append(message(older, Message.Role.USER, "bump", later)));
 
         assertThat(result(conversations.find(tenant, older.id()))).get()
                 .extracting(Conversation::updatedAt).isEqualTo(later);
@@ -240,7 +248,7 @@ public abstract class StoreContract {
         Conversation c = create("mine");
         Message intruder = new Message(UuidV7.next(), otherTenant, c.id(), Message.Role.USER, "hi", 0, 0, null,
                 Timestamps.now());
-        assertThatThrownBy(() -> result(messages.append(intruder))).isInstanceOf(NoSuchConversationException.class);
+        assertThatThrownBy(() -> result(append(intruder))).isInstanceOf(NoSuchConversationException.class);
         assertThat(result(messages.list(tenant, c.id(), null, 10)).items()).isEmpty();
     }
 
@@ -248,7 +256,7 @@ public abstract class StoreContract {
     void appendingToAMissingConversationFails() {
         Message orphan = new Message(UuidV7.next(), tenant, UuidV7.next(), Message.Role.USER, "hi", 0, 0, null,
                 Timestamps.now());
-        assertThatThrownBy(() -> result(messages.append(orphan))).isInstanceOf(NoSuchConversationException.class);
+        assertThatThrownBy(() -> result(append(orphan))).isInstanceOf(NoSuchConversationException.class);
     }
 
     @Test
@@ -256,7 +264,7 @@ public abstract class StoreContract {
         for (Instant at : List.of(Instant.EPOCH, Instant.parse("2999-12-31T23:59:59.999999Z"),
                 Instant.parse("2026-01-02T03:04:05.123456Z"))) {
             Conversation c = conversation(tenant, "t", at);
-            result(conversations.create(c, List.of()));
+            result(conversations.create(c));
             assertThat(result(conversations.find(tenant, c.id()))).get().extracting(Conversation::createdAt)
                     .isEqualTo(at);
         }

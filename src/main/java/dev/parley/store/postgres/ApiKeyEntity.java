@@ -9,6 +9,7 @@ import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 
 import dev.parley.store.ApiKey;
+import dev.parley.store.Limits;
 
 @Entity
 @Table(name = "api_keys")
@@ -31,6 +32,14 @@ class ApiKeyEntity {
     Instant lastUsedAt;
     @Column(name = "revoked_at")
     Instant revokedAt;
+    @Column(name = "requests_per_minute")
+    Long requestsPerMinute;
+    @Column(name = "tokens_per_minute")
+    Long tokensPerMinute;
+    @Column(name = "concurrent_turns")
+    Long concurrentTurns;
+    @Column(name = "monthly_token_budget")
+    Long monthlyTokenBudget;
 
     static ApiKeyEntity of(ApiKey k) {
         ApiKeyEntity e = new ApiKeyEntity();
@@ -44,11 +53,16 @@ class ApiKeyEntity {
         e.expiresAt = k.expiresAt();
         e.lastUsedAt = k.lastUsedAt();
         e.revokedAt = k.revokedAt();
+        e.requestsPerMinute = k.limits().requestsPerMinute();
+        e.tokensPerMinute = k.limits().tokensPerMinute();
+        e.concurrentTurns = k.limits().concurrentTurns();
+        e.monthlyTokenBudget = k.limits().monthlyTokenBudget();
         return e;
     }
 
     ApiKey toRecord() {
         return new ApiKey(id, tenantId, name, prefix, hash, ApiKey.parseScopes(scopes), createdAt, expiresAt,
-                lastUsedAt, revokedAt);
+                lastUsedAt, revokedAt, new Limits(requestsPerMinute, tokensPerMinute, concurrentTurns,
+                        monthlyTokenBudget));
     }
 }

@@ -29,6 +29,9 @@ class MessageEntity {
     String finishReason;
     @Column(name = "created_at")
     Instant createdAt;
+    @Column(name = "key_id")
+    UUID keyId;
+    String model;
 
     static MessageEntity of(Message m) {
         MessageEntity e = new MessageEntity();
@@ -41,11 +44,13 @@ class MessageEntity {
         e.tokensOut = m.tokensOut();
         e.finishReason = m.finishReason();
         e.createdAt = m.createdAt();
+        e.keyId = m.keyId();
+        e.model = m.model();
         return e;
     }
 
     Message toRecord() {
         return new Message(id, tenantId, conversationId, Message.Role.of(role), content, tokensIn, tokensOut,
-                finishReason, createdAt);
+                finishReason, createdAt, keyId, model);
     }
 }

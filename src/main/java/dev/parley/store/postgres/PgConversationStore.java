@@ -1,7 +1,6 @@
 package dev.parley.store.postgres;
 
 import java.time.Instant;
-import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -12,7 +11,6 @@ import dev.parley.store.Conversation;
 import dev.parley.store.ConversationChange;
 import dev.parley.store.ConversationStore;
 import dev.parley.store.Cursor;
-import dev.parley.store.Message;
 import dev.parley.store.Page;
 import io.smallrye.mutiny.Uni;
 
@@ -27,13 +25,8 @@ public class PgConversationStore implements ConversationStore {
     }
 
     @Override
-    public Uni<Void> create(Conversation conversation, List<Message> messages) {
-        if (messages.isEmpty()) {
-            return sessions.inTransaction(s -> s.persist(ConversationEntity.of(conversation)));
-        }
-        return sessions.inTransaction(s -> s.persist(ConversationEntity.of(conversation))
-                .chain(s::flush) // the conversation row first: the messages reference it
-                .chain(() -> s.persistAll(messages.stream().map(MessageEntity::of).toArray())));
+    public Uni<Void> create(Conversation conversation) {
+        return sessions.inTransaction(s -> s.persist(ConversationEntity.of(conversation)));
     }
 
     @Override

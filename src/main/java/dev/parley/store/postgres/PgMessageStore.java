@@ -11,7 +11,6 @@ import jakarta.enterprise.inject.Typed;
 import dev.parley.store.Cursor;
 import dev.parley.store.Message;
 import dev.parley.store.MessageStore;
-import dev.parley.store.NoSuchConversationException;
 import dev.parley.store.Page;
 import io.smallrye.mutiny.Uni;
 
@@ -23,31 +22,6 @@ public class PgMessageStore implements MessageStore {
 
     PgMessageStore(PgSessions sessions) {
         this.sessions = sessions;
-    }
-
-    /** One statement, so one round trip: touch the conversation (tenant-checked) and insert only if it exists. */
-    private static final String APPEND = "WITH touched AS (UPDATE conversations SET updated_at = GREATEST(updated_at, "
-            + ":at) WHERE tenant_id = :tenant AND id = :conversation RETURNING id) "
-            + "INSERT INTO messages (id, tenant_id, conversation_id, role, content, tokens_in, tokens_out, "
-            + "finish_reason, created_at) SELECT :id, :tenant, id, :role, :content, :tokensIn, :tokensOut, "
-            + "CAST(:finishReason AS text), :at FROM touched";
-
-    @Override
-    public Uni<Void> append(Message message) {
-        return sessions.inSession(s -> s.createNativeQuery(APPEND)
-                .setParameter("at", message.createdAt())
-                .setParameter("tenant", message.tenantId())
-                .setParameter("conversation", message.conversationId())
-                .setParameter("id", message.id())
-                .setParameter("role", message.role().id())
-                .setParameter("content", message.content())
-                .setParameter("tokensIn", message.tokensIn())
-                .setParameter("tokensOut", message.tokensOut())
-                .setParameter("finishReason", message.finishReason())
-                .executeUpdate()
-                .chain(n -> n == 0
-                        ? Uni.createFrom().failure(new NoSuchConversationException(message.conversationId()))
-                        : Uni.createFrom().voidItem()));
     }
 
     @Override

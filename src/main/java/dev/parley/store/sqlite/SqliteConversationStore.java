@@ -41,23 +41,27 @@ public class SqliteConversationStore implements ConversationStore {
     }
 
     @Override
-    public Uni<Void> create(Conversation conv, List<Message> messages) {
+    public Uni<Void> create(Conversation conv) {
         return writer.submit("create-conversation", c -> {
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO conversations (" + COLUMNS
-                    + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
-                setId(ps, 1, conv.id());
-                setId(ps, 2, conv.tenantId());
-                ps.setString(3, conv.title());
-                ps.setString(4, conv.model());
-                ps.setInt(5, conv.archived() ? 1 : 0);
-                setInstant(ps, 6, conv.createdAt());
-                setInstant(ps, 7, conv.updatedAt());
-                ps.setString(8, conv.metadata());
-                ps.executeUpdate();
-            }
-            SqliteMessageStore.insert(c, messages);
+            insert(c, conv);
             return null;
         });
+    }
+
+    /** Inserts a conversation inside the caller's transaction. */
+    static void insert(Connection c, Conversation conv) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO conversations (" + COLUMNS
+                + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+            setId(ps, 1, conv.id());
+            setId(ps, 2, conv.tenantId());
+            ps.setString(3, conv.title());
+            ps.setString(4, conv.model());
+            ps.setInt(5, conv.archived() ? 1 : 0);
+            setInstant(ps, 6, conv.createdAt());
+            setInstant(ps, 7, conv.updatedAt());
+            ps.setString(8, conv.metadata());
+            ps.executeUpdate();
+        }
     }
 
     @Override

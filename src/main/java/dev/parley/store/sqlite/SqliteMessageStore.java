@@ -29,31 +29,31 @@ import io.smallrye.mutiny.Uni;
 public class SqliteMessageStore implements MessageStore {
 
     private static final String COLUMNS = "id, tenant_id, conversation_id, role, content, tokens_in, tokens_out, "
-            + "finish_reason, created_at";
+            + "finish_reason, created_at, key_id, model";
 
-    private final SqliteWriter writer;
     private final SqliteReaders readers;
 
-    SqliteMessageStore(SqliteWriter writer, SqliteReaders readers) {
-        this.writer = writer;
+    SqliteMessageStore(SqliteReaders readers) {
         this.readers = readers;
     }
 
-    @Override
-    public Uni<Void> append(Message m) {
-        return writer.submit("append-message", c -> {
-            try (PreparedStatement ps = c.prepareStatement("UPDATE conversations SET updated_at = max(updated_at, ?) "
-                    + "WHERE tenant_id = ? AND id = ?")) {
-                setInstant(ps, 1, m.createdAt());
-                setId(ps, 2, m.tenantId());
-                setId(ps, 3, m.conversationId());
-                if (ps.executeUpdate() == 0) {
-                    throw new NoSuchConversationException(m.conversationId());
-                }
+    /**
+     * Stores messages into an existing conversation of the tenant and marks it active at the newest message's time,
+     * inside the caller's transaction.
+     *
+     * @throws NoSuchConversationException when the tenant has no such conversation
+     */
+    static void append(Connection c, UUID tenantId, UUID conversationId, List<Message> messages) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE conversations SET updated_at = max(updated_at, ?) "
+                + "WHERE tenant_id = ? AND id = ?")) {
+            setInstant(ps, 1, messages.get(messages.size() - 1).createdAt());
+            setId(ps, 2, tenantId);
+            setId(ps, 3, conversationId);
+            if (ps.executeUpdate() == 0) {
+                throw new NoSuchConversationException(conversationId);
             }
-            insert(c, List.of(m));
-            return null;
-        });
+        }
+        insert(c, messages);
     }
 
     /** Inserts messages of a conversation that the caller made sure exists, inside the caller's transaction. */
@@ -62,7 +62,7 @@ public class SqliteMessageStore implements MessageStore {
             return;
         }
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO messages (" + COLUMNS
-                + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
             for (Message m : messages) {
                 setId(ps, 1, m.id());
                 setId(ps, 2, m.tenantId());
@@ -73,6 +73,8 @@ public class SqliteMessageStore implements MessageStore {
                 ps.setInt(7, m.tokensOut());
                 ps.setString(8, m.finishReason());
                 setInstant(ps, 9, m.createdAt());
+                setId(ps, 10, m.keyId());
+                ps.setString(11, m.model());
                 ps.addBatch();
             }
             ps.executeBatch();
@@ -129,6 +131,7 @@ public class SqliteMessageStore implements MessageStore {
     private static Message map(ResultSet rs) throws SQLException {
         return new Message(getId(rs, "id"), getId(rs, "tenant_id"), getId(rs, "conversation_id"),
                 Message.Role.of(rs.getString("role")), rs.getString("content"), rs.getInt("tokens_in"),
-                rs.getInt("tokens_out"), rs.getString("finish_reason"), getInstant(rs, "created_at"));
+                rs.getInt("tokens_out"), rs.getString("finish_reason"), getInstant(rs, "created_at"),
+                getId(rs, "key_id"), rs.getString("model"));
     }
 }

@@ -30,8 +30,9 @@ import io.smallrye.mutiny.Uni;
 @Typed(SqliteTenantStore.class)
 public class SqliteTenantStore implements TenantStore {
 
-    private static final String KEY_COLUMNS = "id, tenant_id, name, key_prefix, key_hash, scopes, created_at, "
-            + "expires_at, last_used_at, revoked_at";
+    static final String KEY_COLUMNS = "id, tenant_id, name, key_prefix, key_hash, scopes, created_at, "
+            + "expires_at, last_used_at, revoked_at, requests_per_minute, tokens_per_minute, concurrent_turns, "
+            + "monthly_token_budget";
 
     private final SqliteWriter writer;
     private final SqliteReaders readers;
@@ -66,7 +67,7 @@ public class SqliteTenantStore implements TenantStore {
 
     private static void insertKey(Connection c, ApiKey key) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO api_keys (" + KEY_COLUMNS
-                + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
             setId(ps, 1, key.id());
             setId(ps, 2, key.tenantId());
             ps.setString(3, key.name());
@@ -77,14 +78,16 @@ public class SqliteTenantStore implements TenantStore {
             setInstant(ps, 8, key.expiresAt());
             setInstant(ps, 9, key.lastUsedAt());
             setInstant(ps, 10, key.revokedAt());
+            SqliteUsageStore.bindLimits(ps, 11, key.limits());
             ps.executeUpdate();
         }
     }
 
-    private static ApiKey key(ResultSet rs) throws SQLException {
+    static ApiKey key(ResultSet rs) throws SQLException {
         return new ApiKey(getId(rs, "id"), getId(rs, "tenant_id"), rs.getString("name"), rs.getString("key_prefix"),
                 rs.getString("key_hash"), ApiKey.parseScopes(rs.getString("scopes")), getInstant(rs, "created_at"),
-                getInstant(rs, "expires_at"), getInstant(rs, "last_used_at"), getInstant(rs, "revoked_at"));
+                getInstant(rs, "expires_at"), getInstant(rs, "last_used_at"), getInstant(rs, "revoked_at"),
+                SqliteUsageStore.limits(rs));
     }
 
     @Override

@@ -1,0 +1,49 @@
+package dev.parley.store;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+import io.smallrye.mutiny.Uni;
+
+/** Limits as stored, and sums over the usage rollups (never over messages). */
+public interface UsageStore {
+
+    /** The tenant's own limits (as an admin set them), or empty when there is no such tenant. */
+    Uni<Optional<Limits>> tenantLimits(UUID tenantId);
+
+    /** Replaces the tenant's limits; false when there is no such tenant. */
+    Uni<Boolean> setTenantLimits(UUID tenantId, Limits limits);
+
+    /** Replaces the limits of one of the tenant's keys; empty when the tenant has no such key. */
+    Uni<Optional<ApiKey>> setKeyLimits(UUID tenantId, UUID keyId, Limits limits);
+
+    /** Which rollup table a sum reads: the finest that answers the question, the coarsest that is exact for it. */
+    enum Grain {
+        /** usage_daily: per tenant, key, model, day. */
+        KEY_DAY,
+        /** usage_tenant_daily: per tenant, model, day (no key). */
+        TENANT_DAY,
+        /** usage_key_monthly: per tenant, key, model, month. */
+        KEY_MONTH
+    }
+
+    /**
+     * Sums rollups of {@code grain} over a period range ({@code from} to {@code to} inclusive, days 'YYYY-MM-DD' or
+     * months 'YYYY-MM' as the grain has them), for one tenant (null: every tenant), grouped by the asked dimensions
+     * and always by finish reason. Dimensions not asked come back null.
+     */
+    record Sum(Grain grain, UUID tenantId, String from, String to, boolean byTenant, boolean byPeriod,
+            boolean byModel, boolean byKey) {
+    }
+
+    /** One group of a {@link Sum}; {@code period} is the day or month. */
+    record Row(UUID tenantId, String period, String model, UUID keyId, String finishReason, long turns,
+            long tokensIn, long tokensOut) {
+    }
+
+    Uni<List<Row>> sum(Sum query);
+
+    /** Forgets per-minute counters of minutes before {@code minute} ('YYYY-MM-DDTHH:MM'); returns how many. */
+    Uni<Integer> pruneMinutes(String minute);
+}

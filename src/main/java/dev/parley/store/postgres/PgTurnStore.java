@@ -1,0 +1,244 @@
+package dev.parley.store.postgres;
+
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Typed;
+
+import dev.parley.store.Conversation;
+import dev.parley.store.LimitExceeded;
+import dev.parley.store.Limits;
+import dev.parley.store.Message;
+import dev.parley.store.NoSuchConversationException;
+import dev.parley.store.TurnStore;
+import dev.parley.store.UuidV7;
+import io.quarkus.arc.InjectableInstance;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.RowSet;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
+
+/**
+ * A turn's two writes, each one transaction on the Vert.x reactive pool (the hot path, so plain SQL rather than
+ * Hibernate sessions). Every replica shares the counters: the admission's checks are atomic upserts on one row per
+ * subject and window, and the month row, which every admission of a subject updates first, holds its row lock to the
+ * end of the transaction, so one subject's admissions are serialised across replicas without any table lock.
+ */
+@ApplicationScoped
+@Typed(PgTurnStore.class)
+public class PgTurnStore implements TurnStore {
+
+    private final InjectableInstance<Pool> pool;
+
+    PgTurnStore(InjectableInstance<Pool> pool) {
+        this.pool = pool;
+    }
+
+    static OffsetDateTime at(Instant i) {
+        return i == null ? null : i.atOffset(ZoneOffset.UTC);
+    }
+
+    @Override
+    public Uni<Void> start(TurnStart start) {
+        return pool.get().withTransaction(c -> {
+            Uni<Void> admitted = start.admission() == null ? Uni.createFrom().voidItem() : admit(c, start.admission());
+            return admitted.chain(() -> start.newConversation() != null
+                    ? insertConversation(c, start.newConversation()).chain(() -> insertMessages(c, start.messages()))
+                    : append(c, start.messages()));
+        });
+    }
+
+    @Override
+    public Uni<Boolean> finish(TurnEnd end) {
+        Message reply = end.reply();
+        return pool.get().withTransaction(c -> append(c, List.of(reply))
+                .chain(() -> rollups(c, reply))
+                .replaceWith(true)
+                .onFailure(NoSuchConversationException.class).recoverWithItem(false)
+                .call(() -> end.admission() == null ? Uni.createFrom().voidItem()
+                        : settle(c, end.admission(), (long) reply.tokensIn() + reply.tokensOut())));
+    }
+
+    // --- messages ------------------------------------------------------------------------------------------------
+
+    private static Uni<Void> insertConversation(SqlConnection c, Conversation conv) {
+        return c.preparedQuery("INSERT INTO conversations (id, tenant_id, title, model, archived, created_at, "
+                + "updated_at, metadata) VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb)")
+                .execute(Tuple.from(java.util.Arrays.asList(conv.id(), conv.tenantId(), conv.title(), conv.model(),
+                        conv.archived(), at(conv.createdAt()), at(conv.updatedAt()), conv.metadata())))
+                .replaceWithVoid();
+    }
+
+    private static Uni<Void> insertMessages(SqlConnection c, List<Message> messages) {
+        List<Tuple> rows = new ArrayList<>(messages.size());
+        for (Message m : messages) {
+            rows.add(Tuple.from(java.util.Arrays.asList(m.id(), m.tenantId(), m.conversationId(), m.role().id(),
+                    m.content(), m.tokensIn(), m.tokensOut(), m.finishReason(), at(m.createdAt()), m.keyId(),
+                    m.model())));
+        }
+        return c.preparedQuery("INSERT INTO messages (id, tenant_id, conversation_id, role, content, tokens_in, "
+                + "tokens_out, finish_reason, created_at, key_id, model) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
+                + "$10, $11)").executeBatch(rows).replaceWithVoid();
+    }
+
+    /** Into an existing conversation of the tenant, which becomes active at the newest message's time. */
+    private static Uni<Void> append(SqlConnection c, List<Message> messages) {
+        Message last = messages.get(messages.size() - 1);
+        return c.preparedQuery("UPDATE conversations SET updated_at = GREATEST(updated_at, $1) WHERE tenant_id = $2 "
+                + "AND id = $3").execute(Tuple.of(at(last.createdAt()), last.tenantId(), last.conversationId()))
+                .chain(rows -> rows.rowCount() == 0
+                        ? Uni.createFrom().failure(new NoSuchConversationException(last.conversationId()))
+                        : insertMessages(c, messages));
+    }
+
+    // --- admission -----------------------------------------------------------------------------------------------
+
+    private static final String UPSERT_WINDOW = "INSERT INTO usage_windows (id, subject_id, period, requests, tokens) "
+            + "VALUES ($1, $2, $3, 1, $4) ON CONFLICT (subject_id, period) DO UPDATE SET "
+            + "requests = usage_windows.requests + 1, tokens = usage_windows.tokens + excluded.tokens ";
+
+    private static Uni<Void> admit(SqlConnection c, Admission a) {
+        Uni<Void> chain = Uni.createFrom().voidItem();
+        for (Subject s : a.subjects()) {
+            if (s.limits().any()) {
+                chain = chain.chain(() -> admit(c, a, s));
+            }
+        }
+        return chain;
+    }
+
+    private static Uni<Void> admit(SqlConnection c, Admission a, Subject s) {
+        Limits l = s.limits();
+        LimitExceeded zero = zeroLimit(s, a.at());
+        if (zero != null) {
+            return Uni.createFrom().failure(zero);
+        }
+        long reserve = a.reservedTokens();
+        Uni<Void> month = c.preparedQuery(UPSERT_WINDOW + "WHERE $5::bigint IS NULL OR usage_windows.tokens < $5 "
+                + "RETURNING tokens").execute(Tuple.from(java.util.Arrays.asList(UuidV7.next(), s.id(), a.month(),
+                        reserve, l.monthlyTokenBudget())))
+                .chain(rows -> rows.size() == 0 ? Uni.createFrom().failure(new LimitExceeded(
+                        LimitExceeded.Kind.MONTHLY_TOKEN_BUDGET, s.kind(), l.monthlyTokenBudget(), nextMonth(a.at())))
+                        : Uni.createFrom().voidItem());
+        Uni<Void> minute = !l.perMinute() ? month : month.chain(() -> c.preparedQuery(UPSERT_WINDOW
+                + "WHERE ($5::bigint IS NULL OR usage_windows.requests < $5) AND ($6::bigint IS NULL OR "
+                + "usage_windows.tokens < $6) RETURNING requests").execute(Tuple.from(java.util.Arrays.asList(
+                        UuidV7.next(), s.id(), a.minute(), reserve, l.requestsPerMinute(), l.tokensPerMinute())))
+                .chain(rows -> rows.size() > 0 ? Uni.createFrom().voidItem() : minuteRefusal(c, s, a)));
+        if (l.concurrentTurns() == null) {
+            return minute;
+        }
+        return minute.chain(() -> c.preparedQuery("INSERT INTO usage_in_flight (id, subject_id, instance, turns) "
+                + "VALUES ($1, $2, $3, 1) ON CONFLICT (subject_id, instance) DO UPDATE SET "
+                + "turns = usage_in_flight.turns + 1").execute(Tuple.of(UuidV7.next(), s.id(), a.instance())))
+                .chain(() -> c.preparedQuery("SELECT coalesce(sum(f.turns), 0) AS n FROM usage_in_flight f "
+                        + "LEFT JOIN heartbeats h ON h.instance = f.instance WHERE f.subject_id = $1 "
+                        + "AND (f.instance = $2 OR h.beat_at >= $3)")
+                        .execute(Tuple.of(s.id(), a.instance(), at(a.at().minus(ALIVE)))))
+                .chain(rows -> rows.iterator().next().getLong("n") > l.concurrentTurns()
+                        ? Uni.createFrom().failure(new LimitExceeded(LimitExceeded.Kind.CONCURRENT_TURNS, s.kind(),
+                                l.concurrentTurns(), a.at().plusSeconds(1)))
+                        : Uni.createFrom().voidItem());
+    }
+
+    private static Uni<Void> minuteRefusal(SqlConnection c, Subject s, Admission a) {
+        Limits l = s.limits();
+        return c.preparedQuery("SELECT requests FROM usage_windows WHERE subject_id = $1 AND period = $2")
+                .execute(Tuple.of(s.id(), a.minute())).chain(rows -> {
+                    long requests = rows.size() == 0 ? 0 : rows.iterator().next().getLong("requests");
+                    return Uni.createFrom().failure(l.requestsPerMinute() != null && requests >= l.requestsPerMinute()
+                            ? new LimitExceeded(LimitExceeded.Kind.REQUESTS_PER_MINUTE, s.kind(),
+                                    l.requestsPerMinute(), nextMinute(a.at()))
+                            : new LimitExceeded(LimitExceeded.Kind.TOKENS_PER_MINUTE, s.kind(), l.tokensPerMinute(),
+                                    nextMinute(a.at())));
+                });
+    }
+
+    /** A limit of zero refuses every turn, also the first of a window (which the upserts would let in). */
+    private static LimitExceeded zeroLimit(Subject s, Instant at) {
+        Limits l = s.limits();
+        if (l.monthlyTokenBudget() != null && l.monthlyTokenBudget() <= 0) {
+            return new LimitExceeded(LimitExceeded.Kind.MONTHLY_TOKEN_BUDGET, s.kind(), 0, nextMonth(at));
+        }
+        if (l.requestsPerMinute() != null && l.requestsPerMinute() <= 0) {
+            return new LimitExceeded(LimitExceeded.Kind.REQUESTS_PER_MINUTE, s.kind(), 0, nextMinute(at));
+        }
+        if (l.tokensPerMinute() != null && l.tokensPerMinute() <= 0) {
+            return new LimitExceeded(LimitExceeded.Kind.TOKENS_PER_MINUTE, s.kind(), 0, nextMinute(at));
+        }
+        if (l.concurrentTurns() != null && l.concurrentTurns() <= 0) {
+            return new LimitExceeded(LimitExceeded.Kind.CONCURRENT_TURNS, s.kind(), 0, at.plusSeconds(1));
+        }
+        return null;
+    }
+
+    static Instant nextMinute(Instant at) {
+        return at.truncatedTo(ChronoUnit.MINUTES).plus(1, ChronoUnit.MINUTES);
+    }
+
+    static Instant nextMonth(Instant at) {
+        return at.atZone(ZoneOffset.UTC).toLocalDate().withDayOfMonth(1).plusMonths(1).atStartOfDay(ZoneOffset.UTC)
+                .toInstant();
+    }
+
+    // --- settlement ----------------------------------------------------------------------------------------------
+
+    private static Uni<Void> settle(SqlConnection c, Admission a, long spent) {
+        Uni<Void> chain = Uni.createFrom().voidItem();
+        for (Subject s : a.subjects()) {
+            Limits l = s.limits();
+            long reserved = l.any() ? a.reservedTokens() : 0;
+            chain = chain.chain(() -> c.preparedQuery("INSERT INTO usage_windows (id, subject_id, period, requests, "
+                    + "tokens) VALUES ($1, $2, $3, 0, $4) ON CONFLICT (subject_id, period) DO UPDATE SET "
+                    + "tokens = usage_windows.tokens + excluded.tokens")
+                    .execute(Tuple.of(UuidV7.next(), s.id(), a.month(), spent - reserved)).replaceWithVoid());
+            if (l.perMinute()) {
+                chain = chain.chain(() -> c.preparedQuery("UPDATE usage_windows SET tokens = tokens + $1 "
+                        + "WHERE subject_id = $2 AND period = $3")
+                        .execute(Tuple.of(spent - a.reservedTokens(), s.id(), a.minute())).replaceWithVoid());
+            }
+            if (l.concurrentTurns() != null) {
+                chain = chain.chain(() -> c.preparedQuery("UPDATE usage_in_flight SET turns = turns - 1 "
+                        + "WHERE subject_id = $1 AND instance = $2 AND turns > 0")
+                        .execute(Tuple.of(s.id(), a.instance())).replaceWithVoid());
+            }
+        }
+        return chain;
+    }
+
+    private static final String COUNTS = "turns = %1$s.turns + 1, tokens_in = %1$s.tokens_in + excluded.tokens_in, "
+            + "tokens_out = %1$s.tokens_out + excluded.tokens_out";
+
+    /** Counts the stored reply in its three rollups. */
+    private static Uni<Void> rollups(SqlConnection c, Message reply) {
+        String day = TurnStore.day(reply.createdAt());
+        String model = reply.model() == null ? "unknown" : reply.model();
+        String reason = reply.finishReason() == null ? "stop" : reply.finishReason();
+        UUID key = reply.keyId() == null ? UNKNOWN_KEY : reply.keyId();
+        long in = reply.tokensIn();
+        long out = reply.tokensOut();
+        Uni<RowSet<io.vertx.mutiny.sqlclient.Row>> daily = c.preparedQuery("INSERT INTO usage_daily (id, tenant_id, "
+                + "key_id, model, day, finish_reason, turns, tokens_in, tokens_out) VALUES ($1, $2, $3, $4, $5, $6, 1, "
+                + "$7, $8) ON CONFLICT (tenant_id, day, key_id, model, finish_reason) DO UPDATE SET "
+                + COUNTS.formatted("usage_daily"))
+                .execute(Tuple.from(List.of(UuidV7.next(), reply.tenantId(), key, model, day, reason, in, out)));
+        return daily.chain(() -> c.preparedQuery("INSERT INTO usage_tenant_daily (id, tenant_id, model, day, "
+                + "finish_reason, turns, tokens_in, tokens_out) VALUES ($1, $2, $3, $4, $5, 1, $6, $7) ON CONFLICT "
+                + "(tenant_id, day, model, finish_reason) DO UPDATE SET " + COUNTS.formatted("usage_tenant_daily"))
+                .execute(Tuple.from(List.of(UuidV7.next(), reply.tenantId(), model, day, reason, in, out))))
+                .chain(() -> c.preparedQuery("INSERT INTO usage_key_monthly (id, tenant_id, key_id, model, month, "
+                        + "finish_reason, turns, tokens_in, tokens_out) VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8) "
+                        + "ON CONFLICT (tenant_id, month, key_id, model, finish_reason) DO UPDATE SET "
+                        + COUNTS.formatted("usage_key_monthly"))
+                        .execute(Tuple.from(List.of(UuidV7.next(), reply.tenantId(), key, model, day.substring(0, 7),
+                                reason, in, out))))
+                .replaceWithVoid();
+    }
+}
