@@ -23,6 +23,7 @@ import org.openqa.selenium.support.ui.Select;
 import dev.parley.auth.Tenants;
 import dev.parley.store.Message;
 import dev.parley.store.MessageStore;
+import dev.parley.store.TurnStore;
 import dev.parley.testing.Browser;
 import dev.parley.testing.FakeUpstream;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -43,6 +44,9 @@ abstract class ChatPageBrowserBase {
 
     @Inject
     MessageStore messages;
+
+    @Inject
+    TurnStore turns;
 
     @TestHTTPResource("/")
     URL root;

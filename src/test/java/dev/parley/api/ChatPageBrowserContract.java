@@ -18,6 +18,7 @@ import org.openqa.selenium.WebElement;
 
 import dev.parley.store.Message;
 import dev.parley.store.Timestamps;
+import dev.parley.store.TurnStore;
 import dev.parley.store.UuidV7;
 import dev.parley.testing.Eventually;
 import dev.parley.testing.FakeUpstream;

@@ -17,6 +17,7 @@ import org.openqa.selenium.WebElement;
 
 import dev.parley.store.Message;
 import dev.parley.store.Timestamps;
+import dev.parley.store.TurnStore;
 import dev.parley.store.UuidV7;
 import dev.parley.testing.FakeUpstream;
 import io.vertx.core.json.JsonArray;
