@@ -118,13 +118,14 @@ public class ChatResource {
     static int status(TurnFailure failure) {
         return switch (failure) {
             case UPSTREAM -> 502;
-            case STORAGE, SHUTTING_DOWN -> 503;
+            case OVERLOADED, STORAGE, SHUTTING_DOWN -> 503;
         };
     }
 
     static String slug(TurnFailure failure) {
         return switch (failure) {
             case UPSTREAM -> "upstream-error";
+            case OVERLOADED -> "overloaded";
             case STORAGE -> "storage-error";
             case SHUTTING_DOWN -> "shutting-down";
         };
@@ -133,6 +134,7 @@ public class ChatResource {
     static String title(TurnFailure failure) {
         return switch (failure) {
             case UPSTREAM -> "Upstream failed";
+            case OVERLOADED -> "Service overloaded";
             case STORAGE -> "Reply not stored";
             case SHUTTING_DOWN -> "Service shutting down";
         };

@@ -19,10 +19,11 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.parley.auth.Forbidden;
 import dev.parley.billing.WebhookRejected;
 import dev.parley.chat.ShuttingDownException;
-import dev.parley.provider.UpstreamException;
+import dev.parley.provider.OverloadedException;
 import dev.parley.provider.UnknownModelException;
-import dev.parley.store.NoSuchConversationException;
+import dev.parley.provider.UpstreamException;
 import dev.parley.store.LimitExceeded;
+import dev.parley.store.NoSuchConversationException;
 import dev.parley.store.StoreOverloadedException;
 import dev.parley.store.UuidV7;
 import io.quarkus.security.AuthenticationFailedException;
@@ -115,6 +116,13 @@ public class ProblemMapper {
                 .header("RateLimit-Limit", e.limit())
                 .header("RateLimit-Remaining", 0)
                 .header("RateLimit-Reset", reset).build();
+    }
+
+    /** Every upstream for the model is at its connection limit and wait queue: refused before anything is stored. */
+    @ServerExceptionMapper
+    public Response upstreamsOverloaded(OverloadedException e, HttpServerRequest request) {
+        return Response.fromResponse(respond(503, "overloaded", "Service overloaded", e.getMessage(), request, null))
+                .header(HttpHeaders.RETRY_AFTER, 1).build();
     }
 
     @ServerExceptionMapper

@@ -89,10 +89,18 @@ final class Views {
 
     /** A key as listed: never the key or its hash. */
     record KeyView(UUID id, String name, String prefix, List<String> scopes, Instant createdAt, Instant lastUsedAt,
-            Instant expiresAt, Instant revokedAt) {
+            Instant expiresAt, Instant revokedAt, LimitsView limits) {
         static KeyView of(ApiKey k) {
             return new KeyView(k.id(), k.name(), k.prefix(), k.scopes().stream().sorted().toList(), k.createdAt(),
-                    k.lastUsedAt(), k.expiresAt(), k.revokedAt());
+                    k.lastUsedAt(), k.expiresAt(), k.revokedAt(), LimitsView.of(k.limits()));
+        }
+    }
+
+    /** Limits as the API shows them: each a number, or null for unlimited. */
+    record LimitsView(Long requestsPerMinute, Long tokensPerMinute, Long concurrentTurns, Long monthlyTokenBudget) {
+        static LimitsView of(dev.parley.store.Limits l) {
+            return new LimitsView(l.requestsPerMinute(), l.tokensPerMinute(), l.concurrentTurns(),
+                    l.monthlyTokenBudget());
         }
     }
 

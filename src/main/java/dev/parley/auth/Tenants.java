@@ -109,6 +109,19 @@ public class Tenants {
         return store.listKeys(caller.tenantId(), after, limit);
     }
 
+    /** One of the caller's tenant's keys, whatever its state; empty when the tenant has none with that id. */
+    public Uni<Optional<ApiKey>> findKey(Caller caller, UUID keyId) {
+        return store.findKey(caller.tenantId(), keyId);
+    }
+
+    /**
+     * Drops a key whose stored state (its limits) just changed from this process's cache, so that its next request
+     * reads it anew; other processes read it anew within {@code PARLEY_AUTH_CACHE_TTL}.
+     */
+    public void changed(ApiKey key) {
+        verified.forget(key.hash());
+    }
+
     /** Revokes one of the caller's tenant's keys; empty when the tenant has none with that id. */
     public Uni<Optional<ApiKey>> revokeKey(Caller caller, UUID keyId) {
         return store.revokeKey(caller.tenantId(), keyId, Timestamps.now())

@@ -10,6 +10,7 @@ import dev.parley.provider.ProviderChunk;
 import dev.parley.provider.ProviderRequest;
 import dev.parley.provider.Providers;
 import dev.parley.provider.TokenEstimate;
+import dev.parley.provider.UpstreamBusyException;
 import dev.parley.provider.UpstreamException;
 import dev.parley.store.Message;
 import dev.parley.store.TurnStore;
@@ -196,11 +197,12 @@ public final class Turn {
         LOG.warnf("Conversation %s: provider failed after %d characters (error %s): %s", conversationId,
                 reply.text.length(), errorId, e.getMessage());
         String detail = reason + " (error id " + errorId + ")";
-        return store(reply, PROVIDER_ERROR).map(m -> (TurnEvent) new TurnEvent.Failed(m, TurnFailure.UPSTREAM, detail))
+        TurnFailure failure = e instanceof UpstreamBusyException ? TurnFailure.OVERLOADED : TurnFailure.UPSTREAM;
+        return store(reply, PROVIDER_ERROR).map(m -> (TurnEvent) new TurnEvent.Failed(m, failure, detail))
                 .onFailure().recoverWithItem(storeFailure -> {
                     LOG.errorf("Conversation %s: could not store the partial reply (error %s): %s", conversationId,
                             errorId, storeFailure.getMessage());
-                    return new TurnEvent.Failed(null, TurnFailure.UPSTREAM, detail
+                    return new TurnEvent.Failed(null, failure, detail
                             + "; the partial reply could not be stored");
                 });
     }

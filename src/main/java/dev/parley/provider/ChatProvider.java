@@ -15,6 +15,11 @@ public interface ChatProvider {
     /** The model names it advertises (none for an upstream that takes any name). */
     Set<String> models();
 
+    /** True while it cannot take another request without refusing it (its connection pool and wait queue are full). */
+    default boolean saturated() {
+        return false;
+    }
+
     /** Cancelling the returned stream must abort the underlying request. */
     Multi<ProviderChunk> stream(ProviderRequest request);
 }

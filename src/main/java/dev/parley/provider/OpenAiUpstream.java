@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.jboss.logging.Logger;
@@ -15,6 +16,7 @@ import dev.parley.store.StorableText;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.subscription.MultiEmitter;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.ConnectionPoolTooBusyException;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpMethod;
@@ -38,15 +40,30 @@ final class OpenAiUpstream implements ChatProvider {
     private final Set<String> models;
     private final Duration idleTimeout;
     private final HttpClient client;
+    private final Pool pool;
+    /** Requests from asking for a connection to their end: in the pool's wait queue or holding a connection. */
+    private final AtomicInteger pending = new AtomicInteger();
 
-    OpenAiUpstream(String name, String baseUrl, String apiKey, Set<String> models, Duration idleTimeout,
-            HttpClient client) {
+    /**
+     * The shared client, how many requests one upstream may have pending (its connections plus its wait queue), and
+     * how long a request waits for a connection.
+     */
+    record Pool(HttpClient client, int capacity, Duration waitTimeout) {
+    }
+
+    OpenAiUpstream(String name, String baseUrl, String apiKey, Set<String> models, Duration idleTimeout, Pool pool) {
         this.name = name;
         this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
         this.apiKey = apiKey;
         this.models = models;
         this.idleTimeout = idleTimeout;
-        this.client = client;
+        this.client = pool.client();
+        this.pool = pool;
+    }
+
+    @Override
+    public boolean saturated() {
+        return pending.get() >= pool.capacity();
     }
 
     @Override
@@ -81,13 +98,16 @@ final class OpenAiUpstream implements ChatProvider {
         }
         RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST)
                 .setAbsoluteURI(baseUrl + "/chat/completions").setIdleTimeout(idleTimeout.toMillis())
+                .setConnectTimeout(pool.waitTimeout().toMillis())
                 .putHeader("Content-Type", "application/json").putHeader("Accept", "text/event-stream");
         if (apiKey != null && !apiKey.isBlank()) {
             options.putHeader("Authorization", "Bearer " + apiKey);
         }
         AtomicReference<HttpClientRequest> inFlight = new AtomicReference<>();
         AtomicBoolean finished = new AtomicBoolean();
+        pending.incrementAndGet();
         emitter.onTermination(() -> {
+            pending.decrementAndGet();
             HttpClientRequest r = inFlight.get();
             if (finished.compareAndSet(false, true) && r != null) {
                 r.reset(); // cancelled by our client: stop the upstream generating for nobody
@@ -173,6 +193,10 @@ final class OpenAiUpstream implements ChatProvider {
             return p;
         }
         String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        if (e instanceof ConnectionPoolTooBusyException || why.contains("when getting a connection")) {
+            LOG.debugf("upstream %s has no connection to spare: %s", name, why);
+            return new UpstreamBusyException(name, "upstream " + name + " has no connection to spare: " + why);
+        }
         LOG.debugf("upstream %s failed: %s", name, why);
         return new UpstreamException(name, 0, "upstream " + name + " (" + withoutCredentials(baseUrl) + ") failed: "
                 + why);

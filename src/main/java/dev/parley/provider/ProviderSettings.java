@@ -36,6 +36,14 @@ public interface ProviderSettings {
         @WithDefault("1000")
         int maxConnections();
 
+        /** Requests that may wait for a pooled connection per upstream; a new turn beyond them gets 503 overloaded. */
+        @WithDefault("1000")
+        int maxWaitQueue();
+
+        /** The longest a request waits for a connection (in the queue, then connecting) before it fails over. */
+        @WithDefault("10s")
+        Duration poolWaitTimeout();
+
         /**
          * Upstream {@code n} = 1, 2, ... {@link #MAX_UPSTREAMS}. The keys are listed so that
          * {@code PARLEY_UPSTREAM_1_URL} maps to {@code parley.upstream.1.url}: an environment variable name alone

@@ -19,6 +19,7 @@ import io.smallrye.mutiny.Multi;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.PoolOptions;
 
 /**
  * Chooses who answers a model request, among the configured {@link ChatProvider}s: the upstreams
@@ -40,7 +41,11 @@ public class Providers {
         ProviderSettings.Upstreams upstreams = settings.upstream();
         client = vertx.createHttpClient(new HttpClientOptions()
                 .setConnectTimeout((int) upstreams.connectTimeout().toMillis())
-                .setMaxPoolSize(upstreams.maxConnections()).setKeepAlive(true).setTryUseCompression(false));
+                .setKeepAlive(true).setTryUseCompression(false),
+                new PoolOptions().setHttp1MaxSize(upstreams.maxConnections())
+                        .setMaxWaitQueueSize(upstreams.maxWaitQueue()));
+        OpenAiUpstream.Pool pool = new OpenAiUpstream.Pool(client, upstreams.maxConnections() + upstreams.maxWaitQueue(),
+                upstreams.poolWaitTimeout());
         // in the order of their numbers, which is the order of the default model's search
         Map<Integer, ProviderSettings.Upstream> numbered = new TreeMap<>();
         upstreams.numbered().forEach((n, u) -> {
@@ -54,7 +59,7 @@ public class Providers {
                     .filter(s -> !s.isEmpty() && !s.equals("*")).forEach(models::add));
             String name = u.name().orElse("upstream-" + n);
             String url = u.url().get().trim();
-            providers.add(new OpenAiUpstream(name, url, u.apiKey().orElse(null), models, u.timeout(), client));
+            providers.add(new OpenAiUpstream(name, url, u.apiKey().orElse(null), models, u.timeout(), pool));
             LOG.infof("Upstream %s at %s serves %s", name, OpenAiUpstream.withoutCredentials(url),
                     models.isEmpty() ? "any model" : String.join(", ", models));
         });
@@ -78,10 +83,17 @@ public class Providers {
         return List.copyOf(names);
     }
 
-    /** Fails fast, before anything is stored, when nobody serves the model. */
+    /**
+     * Fails fast, before anything is stored, when nobody serves the model ({@link UnknownModelException}) or every
+     * upstream that does is at its connection limit and wait queue ({@link OverloadedException}).
+     */
     public void checkServed(String model) {
-        if (candidates(model).isEmpty()) {
+        List<ChatProvider> candidates = candidates(model);
+        if (candidates.isEmpty()) {
             throw new UnknownModelException(model, models());
+        }
+        if (candidates.stream().allMatch(ChatProvider::saturated)) {
+            throw new OverloadedException(model);
         }
     }
 

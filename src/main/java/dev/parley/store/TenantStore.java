@@ -21,6 +21,9 @@ public interface TenantStore {
 
     Uni<Optional<Tenant>> findTenant(UUID id);
 
+    /** One of the tenant's keys by id, whatever its state; empty when the tenant has no such key. */
+    Uni<Optional<ApiKey>> findKey(UUID tenantId, UUID keyId);
+
     /** The tenant's keys, oldest first ({@code created_at}, then id). */
     Uni<Page<ApiKey>> listKeys(UUID tenantId, Cursor after, int limit);
 

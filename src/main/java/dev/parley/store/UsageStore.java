@@ -46,4 +46,10 @@ public interface UsageStore {
 
     /** Forgets per-minute counters of minutes before {@code minute} ('YYYY-MM-DDTHH:MM'); returns how many. */
     Uni<Integer> pruneMinutes(String minute);
+
+    /**
+     * Forgets the turns in flight of processes other than {@code self} with no heartbeat since {@code silentSince}
+     * (they died; their turns have not counted since they fell silent); returns how many rows went.
+     */
+    Uni<Integer> pruneInFlight(String self, java.time.Instant silentSince);
 }

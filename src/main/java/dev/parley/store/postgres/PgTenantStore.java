@@ -55,6 +55,12 @@ public class PgTenantStore implements TenantStore {
     }
 
     @Override
+    public Uni<Optional<ApiKey>> findKey(UUID tenantId, UUID keyId) {
+        return sessions.inSession(s -> s.find(ApiKeyEntity.class, keyId)
+                .map(e -> Optional.ofNullable(e).filter(k -> k.tenantId.equals(tenantId)).map(ApiKeyEntity::toRecord)));
+    }
+
+    @Override
     public Uni<Page<ApiKey>> listKeys(UUID tenantId, Cursor after, int limit) {
         String hql = "from ApiKeyEntity where tenantId = :tenant"
                 + (after == null ? "" : " and (createdAt > :at or (createdAt = :at and id > :id))")

@@ -129,4 +129,11 @@ public class PgUsageStore implements UsageStore {
         return pool.get().preparedQuery("DELETE FROM usage_windows WHERE period LIKE '%T%' AND period < $1")
                 .execute(Tuple.of(minute)).map(rows -> rows.rowCount());
     }
+
+    @Override
+    public Uni<Integer> pruneInFlight(String self, java.time.Instant silentSince) {
+        return pool.get().preparedQuery("DELETE FROM usage_in_flight f WHERE f.instance <> $1 AND NOT EXISTS "
+                + "(SELECT 1 FROM heartbeats h WHERE h.instance = f.instance AND h.beat_at >= $2)")
+                .execute(Tuple.of(self, PgTurnStore.at(silentSince))).map(rows -> rows.rowCount());
+    }
 }

@@ -118,6 +118,20 @@ public class SqliteTenantStore implements TenantStore {
     }
 
     @Override
+    public Uni<Optional<ApiKey>> findKey(UUID tenantId, UUID keyId) {
+        return readers.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + KEY_COLUMNS
+                    + " FROM api_keys WHERE tenant_id = ? AND id = ?")) {
+                setId(ps, 1, tenantId);
+                setId(ps, 2, keyId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(key(rs)) : Optional.empty();
+                }
+            }
+        });
+    }
+
+    @Override
     public Uni<Page<ApiKey>> listKeys(UUID tenantId, Cursor after, int limit) {
         return readers.read(c -> {
             String sql = "SELECT " + KEY_COLUMNS + " FROM api_keys WHERE tenant_id = ?"

@@ -173,4 +173,17 @@ public class SqliteUsageStore implements UsageStore {
             }
         });
     }
+
+    @Override
+    public Uni<Integer> pruneInFlight(String self, java.time.Instant silentSince) {
+        return writer.submit("prune-usage-in-flight", c -> {
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM usage_in_flight WHERE instance <> ? AND NOT "
+                    + "EXISTS (SELECT 1 FROM heartbeats h WHERE h.instance = usage_in_flight.instance "
+                    + "AND h.beat_at >= ?)")) {
+                ps.setString(1, self);
+                SqliteCodec.setInstant(ps, 2, silentSince);
+                return ps.executeUpdate();
+            }
+        });
+    }
 }
