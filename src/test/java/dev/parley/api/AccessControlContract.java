@@ -120,6 +120,12 @@ public abstract class AccessControlContract {
 
     /** A body that passes validation: the schema's required fields, plus what the chat operations need. */
     static String body(Operation op) {
+        if (op.path().equals("/api/keys/{id}") && op.method().equals("patch")) {
+            return "{\"limits\":{\"requestsPerMinute\":1000}}";
+        }
+        if (op.path().endsWith("/limits")) {
+            return "{\"requestsPerMinute\":1000}";
+        }
         if (op.path().equals("/v1/chat/completions")) {
             return "{\"model\":\"demo\",\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}";
         }
@@ -161,7 +167,7 @@ public abstract class AccessControlContract {
 
     static Response call(Operation op, String key, String path) {
         RequestSpecification r = as(key);
-        if (op.method().equals("post") || op.method().equals("patch")) {
+        if (op.method().equals("post") || op.method().equals("patch") || op.method().equals("put")) {
             r = r.body(body(op));
         }
         if (op.path().endsWith("/messages") && op.method().equals("post")) {
