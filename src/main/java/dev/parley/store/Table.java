@@ -146,6 +146,14 @@ public record Table(String name, String key, List<Column> columns) {
                 .orElseThrow(() -> new IllegalArgumentException("no table " + name));
     }
 
+    /** Refuses a row that does not hold one value per column: a short row would silently copy NULLs. */
+    public Object[] checked(Object[] row) {
+        if (row.length != columns.size()) {
+            throw new IllegalArgumentException(name + " rows have " + columns.size() + " values, not " + row.length);
+        }
+        return row;
+    }
+
     public String columnList() {
         return columns.stream().map(Column::name).collect(Collectors.joining(", "));
     }

@@ -191,7 +191,8 @@ public final class PostgresDialect implements Dialect {
     @Override
     public void insertRows(Connection c, Table table, List<Object[]> rows) throws SQLException {
         StringBuilder sb = new StringBuilder(rows.size() * 256);
-        for (Object[] row : rows) {
+        for (Object[] given : rows) {
+            Object[] row = table.checked(given);
             for (int i = 0; i < row.length; i++) {
                 if (i > 0) {
                     sb.append('\t');

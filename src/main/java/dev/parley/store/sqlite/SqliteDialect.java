@@ -172,7 +172,8 @@ public final class SqliteDialect implements Dialect {
         String marks = String.join(", ", Collections.nCopies(table.columns().size(), "?"));
         try (PreparedStatement ps = c.prepareStatement(
                 "INSERT INTO " + table.name() + " (" + table.columnList() + ") VALUES (" + marks + ")")) {
-            for (Object[] row : rows) {
+            for (Object[] given : rows) {
+                Object[] row = table.checked(given);
                 for (int i = 0; i < row.length; i++) {
                     bind(ps, i + 1, table.columns().get(i).type(), row[i]);
                 }

@@ -45,7 +45,8 @@ class BillingCopyDataTest {
         db.connection().setAutoCommit(false);
         UUID tenant = UuidV7.next();
         Instant now = Timestamps.now();
-        db.insert(Table.named("tenants"), List.<Object[]> of(new Object[] { tenant, "Stripe customer", now }));
+        db.insert(Table.named("tenants"), List.<Object[]> of(new Object[] { tenant, "Stripe customer", now, null, null,
+                null, null }));
         List<String> subs = mixedCaseIds("sub", 12);
         List<Object[]> subscriptions = new ArrayList<>();
         for (int i = 0; i < subs.size(); i++) {

@@ -115,8 +115,11 @@ class CopyDataTest {
                     .isInstanceOf(CopyData.Refused.class).hasMessageContaining("--resume");
 
             CopyData.Report resumed = CopyData.copy(source, target, new CopyData.Options(true, 250), QUIET);
-            assertThat(resumed.rowsCopied()).isEqualTo(source.count(Table.named("messages")) - partial
-                    + source.count(Table.named("heartbeats")));
+            long after = 0; // the tables copied after messages: none of their rows had been copied
+            for (Table t : Table.ALL.subList(Table.ALL.indexOf(Table.named("messages")) + 1, Table.ALL.size())) {
+                after += source.count(t);
+            }
+            assertThat(resumed.rowsCopied()).isEqualTo(source.count(Table.named("messages")) - partial + after);
             assertThat(resumed.verified()).as("%s", resumed.checks()).isTrue();
             assertThat(target.count(Table.named("messages"))).isEqualTo(source.count(Table.named("messages")));
 

@@ -51,20 +51,23 @@ final class SampleData {
         UUID t1 = UuidV7.next();
         UUID t2 = UuidV7.next();
         Instant now = Timestamps.now();
-        db.insert(Table.named("tenants"), List.of(new Object[] { t1, "Acme 🚀", EPOCH },
-                new Object[] { t2, TRICKY_TEXT, FAR_FUTURE }));
+        db.insert(Table.named("tenants"), List.of(new Object[] { t1, "Acme 🚀", EPOCH, null, null, null, null },
+                new Object[] { t2, TRICKY_TEXT, FAR_FUTURE, 60L, 0L, 4L, Long.MAX_VALUE }));
+        UUID k1 = UuidV7.next();
+        UUID k2 = UuidV7.next();
         db.insert(Table.named("api_keys"), List.of(
-                new Object[] { UuidV7.next(), t1, "admin", "pk_abcdef", "hash-1", now, null, null, "admin", null },
-                new Object[] { UuidV7.next(), t2, "user", "pk_ghijkl", "hash-2", EPOCH, FAR_FUTURE, now,
-                        "chat,keys,read", FAR_FUTURE }));
+                new Object[] { k1, t1, "admin", "pk_abcdef", "hash-1", now, null, null, "admin", null, null, null,
+                        null, null },
+                new Object[] { k2, t2, "user", "pk_ghijkl", "hash-2", EPOCH, FAR_FUTURE, now,
+                        "chat,keys,read", FAR_FUTURE, 1L, 1_000_000L, null, 0L }));
         List<Object[]> convs = new ArrayList<>();
         List<Object[]> msgs = new ArrayList<>();
         UUID edge = UuidV7.next();
         convs.add(new Object[] { edge, t2, null, "model-é", true, EPOCH, FAR_FUTURE, NESTED_JSON });
-        msgs.add(new Object[] { UuidV7.next(), t2, edge, "user", LONG_TEXT, 0L, 0L, null, EPOCH });
+        msgs.add(new Object[] { UuidV7.next(), t2, edge, "user", LONG_TEXT, 0L, 0L, null, EPOCH, null, null });
         msgs.add(new Object[] { UuidV7.next(), t2, edge, "assistant", TRICKY_TEXT, (long) Integer.MAX_VALUE, 7L,
-                "client_disconnected", FAR_FUTURE });
-        msgs.add(new Object[] { UuidV7.next(), t2, edge, "system", "", 0L, 0L, "", now });
+                "client_disconnected", FAR_FUTURE, k2, "model-é" });
+        msgs.add(new Object[] { UuidV7.next(), t2, edge, "system", "", 0L, 0L, "", now, null, null });
         for (int c = 0; c < conversations; c++) {
             UUID conv = UuidV7.next();
             UUID tenant = c % 2 == 0 ? t1 : t2;
@@ -73,13 +76,31 @@ final class SampleData {
             for (int m = 0; m < messagesEach; m++) {
                 msgs.add(new Object[] { UuidV7.next(), tenant, conv, m % 2 == 0 ? "user" : "assistant",
                         "message " + m + " of conversation " + c + " — ünïcödé", (long) m, (long) m * 2,
-                        m % 2 == 0 ? null : "stop", now.plusNanos(m * 1000L) });
+                        m % 2 == 0 ? null : "stop", now.plusNanos(m * 1000L), m % 2 == 0 ? null : k1,
+                        m % 2 == 0 ? null : "demo" });
             }
         }
         db.insert(Table.named("conversations"), convs);
         db.insert(Table.named("messages"), msgs);
         db.insert(Table.named("heartbeats"), List.of(new Object[] { "host-a", now },
                 new Object[] { "Host-B", EPOCH }, new Object[] { "zeta", now }, new Object[] { "éclair", now }));
+        // usage: rollups of each grain, limit counters and turns in flight, with the nil key of replies stored
+        // before usage was counted and the largest counts
+        UUID unknownKey = new UUID(0, 0);
+        db.insert(Table.named("usage_daily"), List.of(
+                new Object[] { UuidV7.next(), t1, k1, "demo", "2026-01-31", "stop", 3L, 30L, 60L },
+                new Object[] { UuidV7.next(), t2, unknownKey, "model-é", "1970-01-01", "client_disconnected", 1L,
+                        (long) Integer.MAX_VALUE, 7L }));
+        db.insert(Table.named("usage_tenant_daily"), List.of(
+                new Object[] { UuidV7.next(), t1, "demo", "2026-01-31", "stop", 3L, 30L, 60L },
+                new Object[] { UuidV7.next(), t2, "model-é", "1970-01-01", "length", Long.MAX_VALUE, 0L, 0L }));
+        db.insert(Table.named("usage_key_monthly"), List.<Object[]> of(
+                new Object[] { UuidV7.next(), t1, k1, "demo", "2026-01", "stop", 3L, 30L, 60L }));
+        db.insert(Table.named("usage_windows"), List.of(
+                new Object[] { UuidV7.next(), t1, "2026-01", 3L, 90L },
+                new Object[] { UuidV7.next(), k2, "2026-01-31T23:59", 1L, -5L }));
+        db.insert(Table.named("usage_in_flight"), List.<Object[]> of(
+                new Object[] { UuidV7.next(), t2, "host-a", 2L }));
         db.connection().commit();
         db.connection().setAutoCommit(true);
     }
