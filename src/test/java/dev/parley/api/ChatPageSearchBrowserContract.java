@@ -133,7 +133,6 @@ public abstract class ChatPageSearchBrowserContract extends ChatPageBrowserBase 
     }
 
     @Test
-    @Disabled("enabled when /api/usage lands")
     void theUsagePanelCountsTheTurnsOfThisMonth() {
         String id = conversationViaApi("Counted");
         openConversation(id);

@@ -57,6 +57,9 @@ public abstract class UsageContract {
     @Inject
     MessageStore messages;
 
+    @Inject
+    UsageHousekeeping housekeeping;
+
     Tenants.NewTenant tenant;
     String key;
     String admin;
@@ -438,11 +441,41 @@ public abstract class UsageContract {
             JsonPath listed = as(key).queryParam("limit", "100").get("/api/conversations").then().statusCode(200)
                     .extract().jsonPath();
             assertThat(listed.getList("items")).hasSize(admitted);
-            // once spent, the budget refuses every further turn this month
+            // turns one after another are admitted while the settled spend is below the budget (the burst's
+            // reservations, not its spend, refused the rest), and once the spend reaches it every further turn this
+            // month is refused; the last admitted turn overshoots by at most its own spend
+            Response next = completion(key, FakeUpstream.MODEL, 1);
+            int sequential = 0;
+            while (next.statusCode() == 200) {
+                sequential++;
+                assertThat(spent + 16L * (sequential - 1)).as("admitted only below the budget").isLessThan(budget);
+                next = completion(key, FakeUpstream.MODEL, 1);
+            }
+            problem(next, 429, "budget-exhausted");
+            long finalSpend = spent + 16L * sequential;
+            assertThat(finalSpend).isGreaterThanOrEqualTo(budget);
+            assertThat(finalSpend - budget).isLessThanOrEqualTo(Math.max(spent - budget, 16));
             problem(completion(key, FakeUpstream.MODEL, 1), 429, "budget-exhausted");
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    @Test
+    void housekeepingDropsPastMinuteCountersAndKeepsTheMonthsCounters() {
+        FakeUpstream.tokens = 2;
+        putTenantLimits(tenant.tenant().id(), "{\"requestsPerMinute\":1}");
+        completion(key, FakeUpstream.MODEL, null).then().statusCode(200);
+        problem(completion(key, FakeUpstream.MODEL, null), 429, "rate-limited");
+        // run as if three minutes had passed: this minute's counter is past and goes
+        assertThat(housekeeping.prune(java.time.Instant.now().plusSeconds(180))).isPositive();
+        completion(key, FakeUpstream.MODEL, null).then().statusCode(200);
+        // the month's counter stayed: a budget equal to what was spent refuses the next turn
+        JsonPath usage = as(key).get("/api/usage").then().statusCode(200).extract().jsonPath();
+        assertThat(usage.getInt("totals.turns")).isEqualTo(2);
+        long spent = usage.getLong("totals.tokensIn") + usage.getLong("totals.tokensOut");
+        putTenantLimits(tenant.tenant().id(), "{\"monthlyTokenBudget\":" + spent + "}");
+        problem(completion(key, FakeUpstream.MODEL, null), 429, "budget-exhausted");
     }
 
     @Test
