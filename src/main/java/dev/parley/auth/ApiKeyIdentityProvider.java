@@ -39,7 +39,7 @@ public class ApiKeyIdentityProvider implements IdentityProvider<ApiKeyCredential
     }
 
     private SecurityIdentity identity(ApiKey key) {
-        Caller caller = new Caller(key.tenantId(), key.id(), Scope.of(key.scopes()), key.limits());
+        Caller caller = new Caller(key.tenantId(), key.id(), Scope.of(key.scopes()), key.limits(), key.expiresAt());
         keyUse.record(key.id());
         QuarkusSecurityIdentity.Builder identity = QuarkusSecurityIdentity.builder()
                 .setPrincipal(new QuarkusPrincipal(key.id().toString()))

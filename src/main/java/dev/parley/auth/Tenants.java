@@ -99,6 +99,15 @@ public class Tenants {
         if (expiresAt != null && !expiresAt.isAfter(now)) {
             throw new IllegalArgumentException("expiresAt must be in the future");
         }
+        // a key that expires cannot outlive itself through the keys it makes: theirs is at most its own
+        if (caller.expiresAt() != null) {
+            if (expiresAt == null) {
+                expiresAt = caller.expiresAt();
+            } else if (expiresAt.isAfter(caller.expiresAt())) {
+                throw new IllegalArgumentException("expiresAt must not be after " + caller.expiresAt()
+                        + ", when the key making it expires");
+            }
+        }
         String plaintext = ApiKeys.generate();
         ApiKey key = new ApiKey(UuidV7.next(), caller.tenantId(), name, ApiKeys.displayPrefix(plaintext),
                 ApiKeys.hash(plaintext), Scope.ids(scopes), now, expiresAt, null, null);
@@ -122,10 +131,27 @@ public class Tenants {
         verified.forget(key.hash());
     }
 
-    /** Revokes one of the caller's tenant's keys; empty when the tenant has none with that id. */
+    /**
+     * Revokes one of the caller's tenant's keys; empty when the tenant has none with that id.
+     *
+     * @throws Forbidden (as the Uni's failure) for a key with a scope the caller does not have
+     */
     public Uni<Optional<ApiKey>> revokeKey(Caller caller, UUID keyId) {
-        return store.revokeKey(caller.tenantId(), keyId, Timestamps.now())
-                .invoke(revoked -> revoked.ifPresent(k -> verified.forget(k.hash())));
+        return manageable(caller, keyId).chain(found -> found.isEmpty() ? Uni.createFrom().item(found)
+                : store.revokeKey(caller.tenantId(), keyId, Timestamps.now())
+                        .invoke(revoked -> revoked.ifPresent(k -> verified.forget(k.hash()))));
+    }
+
+    /**
+     * One of the caller's tenant's keys that the caller may change: one whose every scope the caller has, so that a
+     * leaked {@code keys} key cannot revoke or limit its tenant's stronger keys. Empty when there is no such key.
+     */
+    public Uni<Optional<ApiKey>> manageable(Caller caller, UUID keyId) {
+        return store.findKey(caller.tenantId(), keyId).invoke(found -> found.ifPresent(k -> {
+            if (!caller.hasAll(k.scopes())) {
+                throw new Forbidden("this key cannot change a key with scopes it does not have itself");
+            }
+        }));
     }
 
     private static Set<Scope> without(Set<Scope> scopes, Scope removed) {

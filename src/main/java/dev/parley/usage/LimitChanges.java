@@ -54,13 +54,14 @@ public class LimitChanges {
      * @throws AboveTenant (as the Uni's failure) when a value is above what the tenant may spend
      */
     public Uni<Optional<ApiKey>> setKey(Caller caller, UUID keyId, Limits limits) {
-        return tenants.effective(caller.tenantId(), Instant.now()).chain(tenant -> {
+        return keys.manageable(caller, keyId).chain(found -> found.isEmpty() ? Uni.createFrom().item(found)
+                : tenants.effective(caller.tenantId(), Instant.now()).chain(tenant -> {
             check("requestsPerMinute", limits, tenant, Limits::requestsPerMinute);
             check("tokensPerMinute", limits, tenant, Limits::tokensPerMinute);
             check("concurrentTurns", limits, tenant, Limits::concurrentTurns);
             check("monthlyTokenBudget", limits, tenant, Limits::monthlyTokenBudget);
             return store.setKeyLimits(caller.tenantId(), keyId, limits);
-        }).invoke(changed -> changed.ifPresent(keys::changed));
+        })).invoke(changed -> changed.ifPresent(keys::changed));
     }
 
     private static void check(String name, Limits key, Limits tenant, Function<Limits, Long> value) {

@@ -295,6 +295,29 @@ public abstract class AccessControlContract {
     }
 
     @Test
+    void aLeakedKeyCannotOutliveItselfNorRevokeOrLimitAStrongerKey() {
+        UUID tenant = mine.tenant().id();
+        String expiring = key(tenant, Set.of("read", "keys"), Instant.parse("2090-01-01T00:00:00Z"), null);
+        // its keys expire when it does, and no later
+        as(expiring).body("{\"name\":\"copy\"}").post("/api/keys").then().statusCode(201)
+                .body("expiresAt", equalTo("2090-01-01T00:00:00Z"));
+        as(expiring).body("{\"name\":\"sooner\",\"expiresAt\":\"2080-01-01T00:00:00Z\"}").post("/api/keys").then()
+                .statusCode(201).body("expiresAt", equalTo("2080-01-01T00:00:00Z"));
+        problem(as(expiring).body("{\"name\":\"longer\",\"expiresAt\":\"2099-01-01T00:00:00Z\"}")
+                .post("/api/keys"), 400, "invalid-request");
+        // it manages only keys whose every scope it has: not the tenant's key with chat
+        String strongId = mine.key().id().toString();
+        problem(as(expiring).delete("/api/keys/" + strongId), 403, "forbidden");
+        problem(as(expiring).body("{\"limits\":{\"requestsPerMinute\":0}}").patch("/api/keys/" + strongId), 403,
+                "forbidden");
+        as(mine.plaintextKey()).get("/api/conversations").then().statusCode(200);
+        as(mine.plaintextKey()).get("/api/keys/" + strongId).then().statusCode(200)
+                .body("revokedAt", org.hamcrest.Matchers.nullValue());
+        String weaker = spareKeyOf(mine.plaintextKey());
+        as(expiring).delete("/api/keys/" + weaker).then().statusCode(204);
+    }
+
+    @Test
     void aRevokedKeyIsRefusedAtOnceAndRevokingAgainChangesNothing() {
         String key = as(mine.plaintextKey()).body("{\"name\":\"doomed\"}").post("/api/keys").then().statusCode(201)
                 .extract().path("key");

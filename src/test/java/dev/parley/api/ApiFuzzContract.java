@@ -61,6 +61,8 @@ public abstract class ApiFuzzContract {
                         "null", "[]", "{}", "[[[[[[[[]]]]]]]]", "{\"a\":{\"b\":{\"c\":{}}}}", "[\"a\",1,null]"),
                 Arbitraries.strings().ofMaxLength(40).map(s -> new JsonArray().add(s).encode()),
                 Arbitraries.integers().map(String::valueOf),
+                // a 1 MB string that fits under the 1 MiB body limit, and one that does not
+                Arbitraries.just("\"" + "y".repeat(1_000_000) + "\""),
                 Arbitraries.just("\"" + "y".repeat(1_100_000) + "\""));
     }
 
@@ -156,7 +158,7 @@ public abstract class ApiFuzzContract {
                 .contentType("application/json").accept(op.path().endsWith("/messages") && op.method().equals("post")
                         ? "text/event-stream" : "application/json");
         attempt.query().forEach((k, v) -> r.queryParam(k, java.net.URLEncoder.encode(v, StandardCharsets.UTF_8)));
-        if (op.method().equals("post") || op.method().equals("patch")) {
+        if (op.method().equals("post") || op.method().equals("patch") || op.method().equals("put")) {
             r.body(attempt.body());
         }
         return r.request(op.method().toUpperCase(), attempt.path());

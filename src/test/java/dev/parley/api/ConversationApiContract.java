@@ -1,5 +1,7 @@
 package dev.parley.api;
 
+import java.nio.charset.StandardCharsets;
+
 import static dev.parley.testing.Await.result;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -253,6 +255,26 @@ public abstract class ConversationApiContract {
     void oversizeBodyIsA413Problem() {
         String huge = "{\"title\":\"" + "x".repeat(2 * 1024 * 1024) + "\"}";
         problem(as(key).body(huge).post("/api/conversations").then(), 413, "payload-too-large");
+    }
+
+    @Test
+    void aChunkedBodyOverTheLimitIsRefusedWith413AndStoresNothing() throws Exception {
+        // no Content-Length: the body arrives in chunks, and the server's own limit (PARLEY_MAX_BODY_SIZE) stops it
+        byte[] huge = ("{\"title\":\"" + "x".repeat(2 * 1024 * 1024) + "\"}").getBytes(StandardCharsets.UTF_8);
+        java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://localhost:"
+                + RestAssured.port + "/api/conversations")).header("Authorization", "Bearer " + key)
+                .header("Content-Type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(huge)))
+                .build();
+        int status;
+        try {
+            status = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).build()
+                    .send(request, java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (java.io.IOException closed) {
+            status = 413; // the server may close the connection while the client still sends
+        }
+        assertThat(status).isEqualTo(413);
+        as(key).get("/api/conversations").then().statusCode(200).body("items.size()", equalTo(0));
     }
 
     @Test

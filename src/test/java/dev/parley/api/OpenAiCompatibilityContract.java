@@ -160,6 +160,21 @@ public abstract class OpenAiCompatibilityContract {
     }
 
     @Test
+    void aMessageOverTheContentCapOrAnOverlongModelNameIsRefusedWithA400AndNothingIsStored() {
+        String tooLong = "x".repeat(OpenAiResource.MAX_CONTENT_CHARS + 1);
+        io.restassured.RestAssured.given().header("Authorization", "Bearer " + key).contentType("application/json")
+                .accept("application/json").body(new io.vertx.core.json.JsonObject().put("model", FakeUpstream.MODEL)
+                        .put("messages", new io.vertx.core.json.JsonArray().add(new io.vertx.core.json.JsonObject()
+                                .put("role", "user").put("content", tooLong))).encode())
+                .post("/v1/chat/completions").then().statusCode(400).contentType("application/problem+json")
+                .body("type", org.hamcrest.Matchers.equalTo("https://parley.dev/problems/invalid-request"));
+        String model = "m".repeat(OpenAiResource.MAX_MODEL_CHARS + 1);
+        assertThatThrownBy(() -> client.chat().completions().create(ChatCompletionCreateParams.builder().model(model)
+                .addUserMessage("hi").build())).isInstanceOf(com.openai.errors.BadRequestException.class);
+        assertThat(result(conversations.list(tenantId, false, null, 10)).items()).isEmpty();
+    }
+
+    @Test
     void aWrongKeyIsRejectedAsUnauthorized() {
         OpenAIClient stranger = OpenAIOkHttpClient.builder().baseUrl("http://localhost:" + RestAssured.port + "/v1")
                 .apiKey("pk_wrong").maxRetries(0).build();

@@ -21,7 +21,7 @@ import dev.parley.testing.TestPostgres;
 
 /**
  * Two replicas of the packaged server on one PostgreSQL database: a key revoked through one is refused by the other
- * within about a second, although the other had it in its cache.
+ * within 2 s, although the other had it in a cache that would have kept it for ten minutes.
  */
 class RevocationAcrossReplicasIT {
 
@@ -34,8 +34,10 @@ class RevocationAcrossReplicasIT {
     private final HttpClient http = HttpClient.newHttpClient();
 
     @Test
-    void aKeyRevokedOnOneReplicaIsRefusedByTheOtherWithinSeconds() throws Exception {
-        Map<String, String> env = Map.of("DATABASE_URL", TestPostgres.newDatabase(), "PARLEY_BOOTSTRAP_API_KEY", ADMIN);
+    void aKeyRevokedOnOneReplicaIsRefusedByTheOtherWithinTwoSeconds() throws Exception {
+        // a cache that would remember the key for ten minutes: only the revocation watch can refuse it in time
+        Map<String, String> env = Map.of("DATABASE_URL", TestPostgres.newDatabase(), "PARLEY_BOOTSTRAP_API_KEY", ADMIN,
+                "PARLEY_AUTH_CACHE_TTL", "10m");
         try (ParleyProcess a = ParleyProcess.start(dir, env)) {
             a.awaitOk("/q/health/ready", START);
             try (ParleyProcess b = ParleyProcess.start(dir, env)) {
@@ -56,7 +58,7 @@ class RevocationAcrossReplicasIT {
                     } catch (Exception e) {
                         throw new IllegalStateException(e);
                     }
-                }, status -> status == 401, Duration.ofSeconds(30));
+                }, status -> status == 401, Duration.ofSeconds(2));
                 System.out.printf("RevocationAcrossReplicasIT: the other replica refused the revoked key %d ms "
                         + "after the revocation%n", Duration.ofNanos(System.nanoTime() - start).toMillis());
             }
