@@ -9,13 +9,9 @@ import java.util.Optional;
 import java.util.OptionalLong;
 
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
 
-import org.jboss.logging.Logger;
 
 import dev.parley.store.Subscription;
-import io.quarkus.runtime.Quarkus;
-import io.quarkus.runtime.StartupEvent;
 
 /**
  * The configured plans, and the rule that turns a tenant's subscriptions into its monthly token budget:
@@ -32,8 +28,6 @@ import io.quarkus.runtime.StartupEvent;
  */
 @ApplicationScoped
 public class Plans {
-
-    private static final Logger LOG = Logger.getLogger(Plans.class);
 
     private final Map<String, Plan> byPrice;
     private final long freeMonthlyTokens;
@@ -91,14 +85,11 @@ public class Plans {
     }
 
     /**
-     * A plan misconfiguration stops the server at start-up, in one line and with the configuration exit code (2),
-     * rather than leaving paying tenants on the free budget.
+     * Why the plan settings are unusable, if they are: the start-up sequence then stops the server in one line with
+     * the configuration exit code, rather than leaving paying tenants on the free budget.
      */
-    void onStart(@Observes StartupEvent event) {
-        if (problem != null) {
-            LOG.error(problem);
-            Quarkus.asyncExit(2);
-        }
+    public Optional<String> misconfiguration() {
+        return Optional.ofNullable(problem);
     }
 
     public Optional<Plan> forPrice(String priceId) {

@@ -12,6 +12,7 @@ import org.flywaydb.core.Flyway;
 import org.jboss.logging.Logger;
 
 import dev.parley.auth.Tenants;
+import dev.parley.billing.Plans;
 import dev.parley.ops.data.Migrations;
 import dev.parley.store.Backend;
 import dev.parley.store.BackendUnavailable;
@@ -37,12 +38,14 @@ public class DatabaseStartup {
     private final BackupSettings backups;
 
     private volatile boolean migrated;
+    private final Plans plans;
     private volatile String schemaVersion = "none";
     private volatile String failure;
     private volatile boolean prepared;
 
     DatabaseStartup(ActiveBackend active, Instance<Backend> backend, Event<DatabaseReady> ready,
-            StartupSettings settings, BackupSettings backups) {
+            StartupSettings settings, BackupSettings backups, Plans plans) {
+        this.plans = plans;
         this.active = active;
         this.backend = backend;
         this.ready = ready;
@@ -61,6 +64,9 @@ public class DatabaseStartup {
     }
 
     private void start() {
+        plans.misconfiguration().ifPresent(problem -> {
+            throw new StartupFailure(ExitCode.INVALID, problem);
+        });
         DatabaseUrl url;
         try {
             url = active.url();

@@ -24,7 +24,7 @@ public final class StripeFixtures {
     public static final long PRO_TOKENS = 1_000_000;
     public static final String TEAM_PRICE = "price_1QteamMonthly0000000000";
     public static final long TEAM_TOKENS = 5_000_000;
-    public static final long FREE_TOKENS = 10_000;
+    public static final long FREE_TOKENS = 40; // small, so that chat turns exhaust it
     /** An API version older than the library's: its events need {@code deserializeUnsafe()}. */
     public static final String OLD_API_VERSION = "2024-06-20";
 

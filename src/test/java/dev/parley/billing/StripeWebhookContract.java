@@ -397,6 +397,42 @@ public abstract class StripeWebhookContract {
         assertThat(budget(tenant, now)).as("canceled").hasValue(StripeFixtures.FREE_TOKENS);
     }
 
+    /** A turn on the OpenAI-compatible API with the tenant's key (the fake upstream spends 11 in + 5 out). */
+    io.restassured.response.Response turn() {
+        return given().header("Authorization", "Bearer " + key).contentType("application/json")
+                .accept("application/json").body("{\"model\":\"" + dev.parley.testing.FakeUpstream.MODEL
+                        + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")
+                .post("/v1/chat/completions");
+    }
+
+    @Test
+    void theChatTurnsOfATenantAreCheckedAgainstItsPlansBudget() {
+        dev.parley.testing.FakeUpstream.reset();
+        Customer c = Customer.of(tenant);
+        applied(created(c, t0, "active", StripeFixtures.PRO_PRICE));
+        applied(StripeFixtures.subscriptionEvent("customer.subscription.deleted", t0 + 10, c, "canceled",
+                StripeFixtures.PRO_PRICE, true));
+        // canceled: the free budget (40 tokens), which three turns of 16 tokens exhaust
+        for (int i = 0; i < 3; i++) {
+            turn().then().statusCode(200);
+        }
+        ValidatableResponse refused = problem(turn().then(), 429, "budget-exhausted");
+        assertThat(refused.extract().header("Retry-After")).isNotNull();
+        assertThat(refused.extract().header("RateLimit-Limit")).isEqualTo(String.valueOf(StripeFixtures.FREE_TOKENS));
+
+        // subscribed again: the plan's budget applies at once on this process
+        applied(StripeFixtures.subscriptionEvent("customer.subscription.created", t0 + 20,
+                Customer.of(tenant), "active", StripeFixtures.PRO_PRICE, true));
+        turn().then().statusCode(200);
+
+        // an admin's lower budget wins over the plan's
+        given().header("Authorization", "Bearer " + adminKey).contentType("application/json")
+                .body("{\"monthlyTokenBudget\":50}").put("/api/admin/tenants/" + tenant + "/limits").then()
+                .statusCode(200);
+        ValidatableResponse lower = problem(turn().then(), 429, "budget-exhausted");
+        assertThat(lower.extract().header("RateLimit-Limit")).isEqualTo("50");
+    }
+
     @Test
     void aPriceThatIsNoPlanGivesTheFreeBudget() {
         applied(created(Customer.of(tenant), t0, "active", "price_1QnotAPlan0000000000000"));

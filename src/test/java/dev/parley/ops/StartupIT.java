@@ -51,6 +51,16 @@ class StartupIT {
     }
 
     @Test
+    void aPlanWithoutItsMonthlyTokensIsOneErrorLineAndExitCode2() throws Exception {
+        try (ParleyProcess p = ParleyProcess.start(dir, Map.of("PARLEY_STRIPE_WEBHOOK_SECRET", "whsec_test",
+                "PARLEY_PLAN_1_PRICE", "price_1Qpro"))) {
+            assertThat(p.exitCode(START)).isEqualTo(2);
+            assertThat(p.output().lines().filter(l -> l.contains("ERROR"))).singleElement().asString()
+                    .contains("PARLEY_PLAN_1_PRICE is set but PARLEY_PLAN_1_MONTHLY_TOKENS is not");
+        }
+    }
+
+    @Test
     void unreachablePostgresqlIsOneErrorLineAndExitCode3() throws Exception {
         try (ParleyProcess p = ParleyProcess.start(dir,
                 Map.of("DATABASE_URL", "postgresql://app:hunter2@127.0.0.1:1/parley"))) {
