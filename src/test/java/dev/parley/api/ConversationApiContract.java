@@ -262,7 +262,7 @@ public abstract class ConversationApiContract {
         // no Content-Length: the body arrives in chunks, and the server's own limit (PARLEY_MAX_BODY_SIZE) stops it
         byte[] huge = ("{\"title\":\"" + "x".repeat(2 * 1024 * 1024) + "\"}").getBytes(StandardCharsets.UTF_8);
         java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://localhost:"
-                + RestAssured.port + "/api/conversations")).header("Authorization", "Bearer " + key)
+                + io.restassured.RestAssured.port + "/api/conversations")).header("Authorization", "Bearer " + key)
                 .header("Content-Type", "application/json")
                 .POST(java.net.http.HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(huge)))
                 .build();
