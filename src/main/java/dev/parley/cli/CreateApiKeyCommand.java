@@ -88,15 +88,18 @@ final class CreateApiKeyCommand implements Command {
             var now = Timestamps.now();
             db.connection().setAutoCommit(false);
             if (tenantName != null) {
-                db.insert(Table.named("tenants"), List.<Object[]> of(new Object[] { tenantId, tenantName.trim(), now }));
+                Table tenants = Table.named("tenants");
+                db.insert(tenants, List.<Object[]> of(tenants.row("id", tenantId, "name", tenantName.trim(),
+                        "created_at", now)));
             } else if (!tenantExists(db, tenantId)) {
                 throw CommandLine.Failure.usage("create-api-key: no tenant " + tenantId + " in " + db.describe());
             }
             String key = ApiKeys.generate();
             UUID keyId = UuidV7.next();
-            db.insert(Table.named("api_keys"), List.<Object[]> of(new Object[] { keyId, tenantId, keyName.trim(),
-                    ApiKeys.displayPrefix(key), ApiKeys.hash(key), now, null, null,
-                    String.join(",", new java.util.TreeSet<>(Scope.ids(scopes))), expires }));
+            Table keys = Table.named("api_keys");
+            db.insert(keys, List.<Object[]> of(keys.row("id", keyId, "tenant_id", tenantId, "name", keyName.trim(),
+                    "key_prefix", ApiKeys.displayPrefix(key), "key_hash", ApiKeys.hash(key), "created_at", now,
+                    "scopes", String.join(",", new java.util.TreeSet<>(Scope.ids(scopes))), "expires_at", expires)));
             db.connection().commit();
             out.println(key);
             err.println("Created key " + keyId + " '" + keyName.trim() + "' (" + String.join(",",

@@ -146,6 +146,31 @@ public record Table(String name, String key, List<Column> columns) {
                 .orElseThrow(() -> new IllegalArgumentException("no table " + name));
     }
 
+    /**
+     * A row from column names and values ({@code "id", id, "name", name, ...}); columns not named are NULL, so a
+     * caller keeps working when a later migration adds a nullable column.
+     */
+    public Object[] row(Object... namesAndValues) {
+        if (namesAndValues.length % 2 != 0) {
+            throw new IllegalArgumentException("names and values come in pairs");
+        }
+        Object[] row = new Object[columns.size()];
+        for (int i = 0; i < namesAndValues.length; i += 2) {
+            String column = (String) namesAndValues[i];
+            int index = -1;
+            for (int c = 0; c < columns.size(); c++) {
+                if (columns.get(c).name().equals(column)) {
+                    index = c;
+                }
+            }
+            if (index < 0) {
+                throw new IllegalArgumentException(name + " has no column " + column);
+            }
+            row[index] = namesAndValues[i + 1];
+        }
+        return row;
+    }
+
     /** Refuses a row that does not hold one value per column: a short row would silently copy NULLs. */
     public Object[] checked(Object[] row) {
         if (row.length != columns.size()) {

@@ -130,11 +130,13 @@ class StartupIT {
             java.util.UUID tenant = dev.parley.store.UuidV7.next();
             keyId = dev.parley.store.UuidV7.next();
             var now = dev.parley.store.Timestamps.now();
-            ops.insert(dev.parley.store.Table.named("tenants"), java.util.List.<Object[]> of(
-                    new Object[] { tenant, "default", now }));
-            ops.insert(dev.parley.store.Table.named("api_keys"), java.util.List.<Object[]> of(new Object[] { keyId,
-                    tenant, "admin", "", dev.parley.auth.ApiKeys.hash("parley-dev-admin-key"), now, null, null,
-                    "admin", null }));
+            var tenants = dev.parley.store.Table.named("tenants");
+            ops.insert(tenants, java.util.List.<Object[]> of(tenants.row("id", tenant, "name", "default",
+                    "created_at", now)));
+            var keys = dev.parley.store.Table.named("api_keys");
+            ops.insert(keys, java.util.List.<Object[]> of(keys.row("id", keyId, "tenant_id", tenant, "name", "admin",
+                    "key_prefix", "", "key_hash", dev.parley.auth.ApiKeys.hash("parley-dev-admin-key"),
+                    "created_at", now, "scopes", "admin")));
         }
         Map<String, String> env = Map.of("DATABASE_URL", "sqlite:" + db);
         try (ParleyProcess p = ParleyProcess.start(dir, env)) {

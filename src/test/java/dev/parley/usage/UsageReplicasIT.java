@@ -45,7 +45,7 @@ class UsageReplicasIT {
     private static final String ADMIN = "usage-replicas-admin-key-0123456789";
 
     @TempDir
-    Path dir;
+    static Path dir;
 
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private final List<ParleyProcess> replicas = new ArrayList<>();
