@@ -146,6 +146,16 @@ class UsageReplicasIT {
             JsonObject listed = new JsonObject(call(replicas.get(2), key, "GET", "/api/conversations?limit=100", null)
                     .body());
             assertThat(listed.getJsonArray("items")).hasSize(admitted);
+            // turns one after another, through each replica in turn, are admitted while the settled spend is below
+            // the budget; once it reaches it, every replica refuses
+            int sequential = 0;
+            HttpResponse<String> next = completion(replicas.get(0), key, 1);
+            while (next.statusCode() == 200) {
+                sequential++;
+                assertThat(spent + 16L * (sequential - 1)).as("admitted only below the budget").isLessThan(budget);
+                next = completion(replicas.get(sequential % replicas.size()), key, 1);
+            }
+            assertThat(spent + 16L * sequential).isGreaterThanOrEqualTo(budget);
             for (ParleyProcess replica : replicas) {
                 HttpResponse<String> r = completion(replica, key, 1);
                 assertThat(r.statusCode()).as(r.body()).isEqualTo(429);
