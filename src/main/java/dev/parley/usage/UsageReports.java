@@ -24,7 +24,8 @@ import io.smallrye.mutiny.Uni;
 /**
  * Usage reports over the rollups, never over messages. A report reads the coarsest rollup that answers it exactly:
  * without keys the per-tenant daily rollup; by key but not by day the monthly rollup for the whole months of the range
- * and the daily one for its partial months at either end; by key and day the daily one.
+ * and the daily one for its partial months at either end; by key and day the daily one. By key without model, the
+ * rollups across models.
  */
 @ApplicationScoped
 public class UsageReports {
@@ -84,24 +85,28 @@ public class UsageReports {
     public Uni<Report> report(Query q) {
         boolean byKey = q.groups().contains(Group.KEY);
         boolean byDay = q.groups().contains(Group.DAY);
+        boolean byModel = q.groups().contains(Group.MODEL);
+        // by key without model: the rollups across models, a tenth of the rows or fewer
+        Grain keyDay = byModel ? Grain.KEY_DAY : Grain.KEY_ONLY_DAY;
+        Grain keyMonth = byModel ? Grain.KEY_MONTH : Grain.KEY_ONLY_MONTH;
         List<UsageStore.Sum> sums = new ArrayList<>();
         if (!byKey || byDay) {
-            sums.add(sum(q, byKey ? Grain.KEY_DAY : Grain.TENANT_DAY, q.from().toString(), q.to().toString()));
+            sums.add(sum(q, byKey ? keyDay : Grain.TENANT_DAY, q.from().toString(), q.to().toString()));
         } else {
             LocalDate cur = q.from();
             if (cur.getDayOfMonth() != 1) { // the partial month the range starts in
                 LocalDate end = min(YearMonth.from(cur).atEndOfMonth(), q.to());
-                sums.add(sum(q, Grain.KEY_DAY, cur.toString(), end.toString()));
+                sums.add(sum(q, keyDay, cur.toString(), end.toString()));
                 cur = end.plusDays(1);
             }
             LocalDate lastWhole = q.to().equals(YearMonth.from(q.to()).atEndOfMonth()) ? q.to()
                     : q.to().withDayOfMonth(1).minusDays(1);
             if (!cur.isAfter(q.to()) && !lastWhole.isBefore(cur)) {
-                sums.add(sum(q, Grain.KEY_MONTH, YearMonth.from(cur).toString(), YearMonth.from(lastWhole).toString()));
+                sums.add(sum(q, keyMonth, YearMonth.from(cur).toString(), YearMonth.from(lastWhole).toString()));
                 cur = lastWhole.plusDays(1);
             }
             if (!cur.isAfter(q.to())) { // the partial month it ends in
-                sums.add(sum(q, Grain.KEY_DAY, cur.toString(), q.to().toString()));
+                sums.add(sum(q, keyDay, cur.toString(), q.to().toString()));
             }
         }
         Uni<List<UsageStore.Row>> rows = Uni.createFrom().item(List.of());

@@ -21,7 +21,6 @@ import dev.parley.store.UuidV7;
 import io.quarkus.arc.InjectableInstance;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 
@@ -213,32 +212,34 @@ public class PgTurnStore implements TurnStore {
         return chain;
     }
 
-    private static final String COUNTS = "turns = %1$s.turns + 1, tokens_in = %1$s.tokens_in + excluded.tokens_in, "
-            + "tokens_out = %1$s.tokens_out + excluded.tokens_out";
+    /** One upsert of a rollup row: {@code %1$s} the table, {@code %2$s} its grouping columns, {@code %3$s} values. */
+    private static final String COUNT = "INSERT INTO %1$s (id, %2$s, turns, tokens_in, tokens_out) VALUES (%3$s, 1, "
+            + "$7, $8) ON CONFLICT (%2$s) DO UPDATE SET turns = %1$s.turns + 1, "
+            + "tokens_in = %1$s.tokens_in + excluded.tokens_in, tokens_out = %1$s.tokens_out + excluded.tokens_out";
 
-    /** Counts the stored reply in its three rollups. */
+    /**
+     * Counts the stored reply in its five rollups in one statement (data-modifying CTEs), one round trip:
+     * $1 tenant, $2 key, $3 model, $4 day, $5 month, $6 finish reason, $7 tokens in, $8 tokens out, $9-$13 ids.
+     */
+    private static final String ROLLUPS = "WITH daily AS ("
+            + COUNT.formatted("usage_daily", "tenant_id, day, key_id, model, finish_reason", "$9, $1, $4, $2, $3, $6")
+            + "), tenant_daily AS ("
+            + COUNT.formatted("usage_tenant_daily", "tenant_id, day, model, finish_reason", "$10, $1, $4, $3, $6")
+            + "), key_monthly AS ("
+            + COUNT.formatted("usage_key_monthly", "tenant_id, month, key_id, model, finish_reason",
+                    "$11, $1, $5, $2, $3, $6")
+            + "), key_only_daily AS ("
+            + COUNT.formatted("usage_key_only_daily", "tenant_id, day, key_id, finish_reason", "$12, $1, $4, $2, $6")
+            + ") " + COUNT.formatted("usage_key_only_monthly", "tenant_id, month, key_id, finish_reason",
+                    "$13, $1, $5, $2, $6");
+
     private static Uni<Void> rollups(SqlConnection c, Message reply) {
         String day = TurnStore.day(reply.createdAt());
         String model = reply.model() == null ? "unknown" : reply.model();
         String reason = reply.finishReason() == null ? "stop" : reply.finishReason();
         UUID key = reply.keyId() == null ? UNKNOWN_KEY : reply.keyId();
-        long in = reply.tokensIn();
-        long out = reply.tokensOut();
-        Uni<RowSet<io.vertx.mutiny.sqlclient.Row>> daily = c.preparedQuery("INSERT INTO usage_daily (id, tenant_id, "
-                + "key_id, model, day, finish_reason, turns, tokens_in, tokens_out) VALUES ($1, $2, $3, $4, $5, $6, 1, "
-                + "$7, $8) ON CONFLICT (tenant_id, day, key_id, model, finish_reason) DO UPDATE SET "
-                + COUNTS.formatted("usage_daily"))
-                .execute(Tuple.from(List.of(UuidV7.next(), reply.tenantId(), key, model, day, reason, in, out)));
-        return daily.chain(() -> c.preparedQuery("INSERT INTO usage_tenant_daily (id, tenant_id, model, day, "
-                + "finish_reason, turns, tokens_in, tokens_out) VALUES ($1, $2, $3, $4, $5, 1, $6, $7) ON CONFLICT "
-                + "(tenant_id, day, model, finish_reason) DO UPDATE SET " + COUNTS.formatted("usage_tenant_daily"))
-                .execute(Tuple.from(List.of(UuidV7.next(), reply.tenantId(), model, day, reason, in, out))))
-                .chain(() -> c.preparedQuery("INSERT INTO usage_key_monthly (id, tenant_id, key_id, model, month, "
-                        + "finish_reason, turns, tokens_in, tokens_out) VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8) "
-                        + "ON CONFLICT (tenant_id, month, key_id, model, finish_reason) DO UPDATE SET "
-                        + COUNTS.formatted("usage_key_monthly"))
-                        .execute(Tuple.from(List.of(UuidV7.next(), reply.tenantId(), key, model, day.substring(0, 7),
-                                reason, in, out))))
-                .replaceWithVoid();
+        return c.preparedQuery(ROLLUPS).execute(Tuple.from(List.of(reply.tenantId(), key, model, day,
+                day.substring(0, 7), reason, (long) reply.tokensIn(), (long) reply.tokensOut(), UuidV7.next(),
+                UuidV7.next(), UuidV7.next(), UuidV7.next(), UuidV7.next()))).replaceWithVoid();
     }
 }

@@ -237,51 +237,47 @@ public class SqliteTurnStore implements TurnStore {
         }
     }
 
-    /** Counts the stored reply in its three rollups. */
+    /** Counts the stored reply in its rollups, each by one upsert on its grouping. */
     private static void rollups(Connection c, Message reply) throws SQLException {
         String day = TurnStore.day(reply.createdAt());
         String model = reply.model() == null ? "unknown" : reply.model();
         String reason = reply.finishReason() == null ? "stop" : reply.finishReason();
         java.util.UUID key = reply.keyId() == null ? UNKNOWN_KEY : reply.keyId();
-        String counts = "turns = %1$s.turns + 1, tokens_in = %1$s.tokens_in + excluded.tokens_in, "
-                + "tokens_out = %1$s.tokens_out + excluded.tokens_out";
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO usage_daily (id, tenant_id, key_id, model, day, "
-                + "finish_reason, turns, tokens_in, tokens_out) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?) ON CONFLICT "
-                + "(tenant_id, day, key_id, model, finish_reason) DO UPDATE SET " + counts.formatted("usage_daily"))) {
-            setId(ps, 1, UuidV7.next());
-            setId(ps, 2, reply.tenantId());
-            setId(ps, 3, key);
-            ps.setString(4, model);
-            ps.setString(5, day);
-            ps.setString(6, reason);
-            ps.setLong(7, reply.tokensIn());
-            ps.setLong(8, reply.tokensOut());
-            ps.executeUpdate();
+        String month = day.substring(0, 7);
+        count(c, reply, "usage_daily", "tenant_id", reply.tenantId(), "day", day, "key_id", key, "model", model,
+                "finish_reason", reason);
+        count(c, reply, "usage_tenant_daily", "tenant_id", reply.tenantId(), "day", day, "model", model,
+                "finish_reason", reason);
+        count(c, reply, "usage_key_monthly", "tenant_id", reply.tenantId(), "month", month, "key_id", key, "model",
+                model, "finish_reason", reason);
+        count(c, reply, "usage_key_only_daily", "tenant_id", reply.tenantId(), "day", day, "key_id", key,
+                "finish_reason", reason);
+        count(c, reply, "usage_key_only_monthly", "tenant_id", reply.tenantId(), "month", month, "key_id", key,
+                "finish_reason", reason);
+    }
+
+    /** Adds the reply to the row of {@code table} with the given grouping (columns and values, in index order). */
+    private static void count(Connection c, Message reply, String table, Object... grouping) throws SQLException {
+        StringBuilder columns = new StringBuilder();
+        for (int i = 0; i < grouping.length; i += 2) {
+            columns.append(i == 0 ? "" : ", ").append(grouping[i]);
         }
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO usage_tenant_daily (id, tenant_id, model, day, "
-                + "finish_reason, turns, tokens_in, tokens_out) VALUES (?, ?, ?, ?, ?, 1, ?, ?) ON CONFLICT "
-                + "(tenant_id, day, model, finish_reason) DO UPDATE SET " + counts.formatted("usage_tenant_daily"))) {
-            setId(ps, 1, UuidV7.next());
-            setId(ps, 2, reply.tenantId());
-            ps.setString(3, model);
-            ps.setString(4, day);
-            ps.setString(5, reason);
-            ps.setLong(6, reply.tokensIn());
-            ps.setLong(7, reply.tokensOut());
-            ps.executeUpdate();
-        }
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO usage_key_monthly (id, tenant_id, key_id, model, "
-                + "month, finish_reason, turns, tokens_in, tokens_out) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?) ON CONFLICT "
-                + "(tenant_id, month, key_id, model, finish_reason) DO UPDATE SET "
-                + counts.formatted("usage_key_monthly"))) {
-            setId(ps, 1, UuidV7.next());
-            setId(ps, 2, reply.tenantId());
-            setId(ps, 3, key);
-            ps.setString(4, model);
-            ps.setString(5, day.substring(0, 7));
-            ps.setString(6, reason);
-            ps.setLong(7, reply.tokensIn());
-            ps.setLong(8, reply.tokensOut());
+        String marks = "?, ".repeat(grouping.length / 2);
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + table + " (id, " + columns + ", turns, "
+                + "tokens_in, tokens_out) VALUES (?, " + marks + "1, ?, ?) ON CONFLICT (" + columns + ") DO UPDATE SET "
+                + "turns = " + table + ".turns + 1, tokens_in = " + table + ".tokens_in + excluded.tokens_in, "
+                + "tokens_out = " + table + ".tokens_out + excluded.tokens_out")) {
+            int index = 1;
+            setId(ps, index++, UuidV7.next());
+            for (int i = 1; i < grouping.length; i += 2) {
+                if (grouping[i] instanceof java.util.UUID id) {
+                    setId(ps, index++, id);
+                } else {
+                    ps.setString(index++, (String) grouping[i]);
+                }
+            }
+            ps.setLong(index++, reply.tokensIn());
+            ps.setLong(index, reply.tokensOut());
             ps.executeUpdate();
         }
     }

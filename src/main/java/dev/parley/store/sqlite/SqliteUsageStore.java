@@ -106,22 +106,8 @@ public class SqliteUsageStore implements UsageStore {
 
     @Override
     public Uni<List<Row>> sum(Sum q) {
-        String table;
-        String period;
-        switch (q.grain()) {
-            case KEY_DAY -> {
-                table = "usage_daily";
-                period = "day";
-            }
-            case TENANT_DAY -> {
-                table = "usage_tenant_daily";
-                period = "day";
-            }
-            default -> {
-                table = "usage_key_monthly";
-                period = "month";
-            }
-        }
+        String table = q.grain().table();
+        String period = q.grain().period();
         List<String> groups = new ArrayList<>();
         if (q.byTenant()) {
             groups.add("tenant_id");

@@ -27,8 +27,9 @@ import dev.parley.testing.Dialects;
 
 /**
  * Migrations that change stored data do so alike on both dialects: V5 gives existing keys the scopes of what they
- * could do, and V6 counts the replies stored before it, its rollups of every grain equal to a recomputation from those
- * messages (across a month boundary, with the nil key for replies whose key is unknown).
+ * could do, and V6 (with V11's grains across models) counts the replies stored before it, its rollups of every grain
+ * equal to a recomputation from those messages (across a month boundary, with the nil key for replies whose key is
+ * unknown).
  */
 class DataMigrationsTest {
 
@@ -91,11 +92,16 @@ class DataMigrationsTest {
             Map<String, List<Long>> daily = new TreeMap<>();
             Map<String, List<Long>> tenantDaily = new TreeMap<>();
             Map<String, List<Long>> keyMonthly = new TreeMap<>();
+            Map<String, List<Long>> keyOnlyDaily = new TreeMap<>();
+            Map<String, List<Long>> keyOnlyMonthly = new TreeMap<>();
             for (Reply r : replies) {
                 String day = r.at().atOffset(ZoneOffset.UTC).toLocalDate().toString();
                 add(daily, r.tenant() + "|" + UNKNOWN_KEY + "|" + r.model() + "|" + day + "|" + r.finishReason(), r);
                 add(tenantDaily, r.tenant() + "|" + r.model() + "|" + day + "|" + r.finishReason(), r);
                 add(keyMonthly, r.tenant() + "|" + UNKNOWN_KEY + "|" + r.model() + "|" + day.substring(0, 7) + "|"
+                        + r.finishReason(), r);
+                add(keyOnlyDaily, r.tenant() + "|" + UNKNOWN_KEY + "|" + day + "|" + r.finishReason(), r);
+                add(keyOnlyMonthly, r.tenant() + "|" + UNKNOWN_KEY + "|" + day.substring(0, 7) + "|"
                         + r.finishReason(), r);
             }
             assertThat(daily.keySet().stream().map(k -> k.split("\\|")[3]).distinct())
@@ -106,6 +112,11 @@ class DataMigrationsTest {
                     + "FROM usage_tenant_daily", false)).isEqualTo(tenantDaily);
             assertThat(read(db, "SELECT tenant_id, key_id, model, month, finish_reason, turns, tokens_in, tokens_out "
                     + "FROM usage_key_monthly", true)).isEqualTo(keyMonthly);
+            // V11's grains across models, backfilled from those
+            assertThat(read(db, "SELECT tenant_id, key_id, day, finish_reason, turns, tokens_in, tokens_out "
+                    + "FROM usage_key_only_daily", true, 2)).isEqualTo(keyOnlyDaily);
+            assertThat(read(db, "SELECT tenant_id, key_id, month, finish_reason, turns, tokens_in, tokens_out "
+                    + "FROM usage_key_only_monthly", true, 2)).isEqualTo(keyOnlyMonthly);
         }
     }
 
@@ -165,6 +176,12 @@ class DataMigrationsTest {
 
     /** Rows as "tenant|key?|model|period|reason" -> [turns, in, out]. */
     private static Map<String, List<Long>> read(OpsDatabase db, String sql, boolean withKey) throws SQLException {
+        return read(db, sql, withKey, 3);
+    }
+
+    /** Rows as "tenant|key?|text columns" -> [turns, in, out], with {@code texts} text columns after the ids. */
+    private static Map<String, List<Long>> read(OpsDatabase db, String sql, boolean withKey, int texts)
+            throws SQLException {
         Map<String, List<Long>> rows = new TreeMap<>();
         try (Statement st = db.connection().createStatement(); ResultSet rs = st.executeQuery(sql)) {
             while (rs.next()) {
@@ -173,7 +190,7 @@ class DataMigrationsTest {
                 if (withKey) {
                     group.append('|').append(db.read(rs, i++, ColumnType.ID));
                 }
-                for (int j = 0; j < 3; j++) {
+                for (int j = 0; j < texts; j++) {
                     group.append('|').append(rs.getString(i++));
                 }
                 List<Long> counts = List.of(rs.getLong(i), rs.getLong(i + 1), rs.getLong(i + 2));
