@@ -77,6 +77,7 @@ class TenantUpstreamsIT {
         Map<String, String> env = new HashMap<>(FakeUpstream.processEnvironment());
         env.put("PARLEY_BOOTSTRAP_API_KEY", BOOTSTRAP);
         env.put("DATABASE_URL", databaseUrl);
+        env.put("QUARKUS_LOG_CATEGORY__DEV_PARLEY__LEVEL", "DEBUG"); // the most a log would ever say
         if (key != null) {
             env.put("PARLEY_ENCRYPTION_KEY", key);
         }
