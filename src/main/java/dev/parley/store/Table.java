@@ -59,18 +59,6 @@ public record Table(String name, String key, List<Column> columns) {
                     new Column("created_at", ColumnType.INSTANT),
                     new Column("key_id", ColumnType.ID),
                     new Column("model", ColumnType.TEXT))),
-            // Tenant upstreams: api_key is copied as the sealed text it is (the same encryption key opens it anywhere)
-            new Table("tenant_upstreams", "id", List.of(
-                    new Column("id", ColumnType.ID),
-                    new Column("tenant_id", ColumnType.ID),
-                    new Column("name", ColumnType.TEXT),
-                    new Column("base_url", ColumnType.TEXT),
-                    new Column("models", ColumnType.TEXT),
-                    new Column("api_key", ColumnType.TEXT),
-                    new Column("key_id", ColumnType.TEXT),
-                    new Column("api_key_hint", ColumnType.TEXT),
-                    new Column("created_at", ColumnType.INSTANT),
-                    new Column("updated_at", ColumnType.INSTANT))),
             new Table("heartbeats", "instance", List.of(
                     new Column("instance", ColumnType.TEXT),
                     new Column("beat_at", ColumnType.INSTANT))),
@@ -152,7 +140,19 @@ public record Table(String name, String key, List<Column> columns) {
                     new Column("from_status", ColumnType.TEXT),
                     new Column("to_status", ColumnType.TEXT),
                     new Column("event_id", ColumnType.TEXT),
-                    new Column("applied_at", ColumnType.INSTANT))));
+                    new Column("applied_at", ColumnType.INSTANT))),
+            // Tenant upstreams: api_key is copied as the sealed text it is (the same encryption key opens it anywhere)
+            new Table("tenant_upstreams", "id", List.of(
+                    new Column("id", ColumnType.ID),
+                    new Column("tenant_id", ColumnType.ID),
+                    new Column("name", ColumnType.TEXT),
+                    new Column("base_url", ColumnType.TEXT),
+                    new Column("models", ColumnType.TEXT),
+                    new Column("api_key", ColumnType.TEXT),
+                    new Column("key_id", ColumnType.TEXT),
+                    new Column("api_key_hint", ColumnType.TEXT),
+                    new Column("created_at", ColumnType.INSTANT),
+                    new Column("updated_at", ColumnType.INSTANT))));
 
     public static Table named(String name) {
         return ALL.stream().filter(t -> t.name().equals(name)).findFirst()

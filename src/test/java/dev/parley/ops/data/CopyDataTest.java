@@ -81,6 +81,13 @@ class CopyDataTest {
             assertThat(rs.getString(1)).isEqualTo(SampleData.TRICKY_TEXT);
             assertThat(rs.getLong(2)).isEqualTo(Integer.MAX_VALUE);
         }
+        // a sealed upstream key arrives unchanged, and the same encryption key opens it there
+        try (Statement st = db.connection().createStatement();
+                ResultSet rs = st.executeQuery("SELECT id, tenant_id, api_key FROM tenant_upstreams")) {
+            assertThat(rs.next()).isTrue();
+            assertThat(SampleData.UPSTREAM_KEYS.open(rs.getString(3), (UUID) db.read(rs, 2, ColumnType.ID),
+                    (UUID) db.read(rs, 1, ColumnType.ID))).isEqualTo(SampleData.UPSTREAM_SECRET);
+        }
         try (Statement st = db.connection().createStatement();
                 ResultSet rs = st.executeQuery("SELECT name FROM tenants ORDER BY name")) {
             assertThat(rs.next()).isTrue();
@@ -116,7 +123,7 @@ class CopyDataTest {
 
             CopyData.Report resumed = CopyData.copy(source, target, new CopyData.Options(true, 250), QUIET);
             assertThat(resumed.rowsCopied()).isEqualTo(source.count(Table.named("messages")) - partial
-                    + source.count(Table.named("heartbeats")));
+                    + source.count(Table.named("heartbeats")) + source.count(Table.named("tenant_upstreams")));
             assertThat(resumed.verified()).as("%s", resumed.checks()).isTrue();
             assertThat(target.count(Table.named("messages"))).isEqualTo(source.count(Table.named("messages")));
 

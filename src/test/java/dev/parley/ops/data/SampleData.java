@@ -26,6 +26,11 @@ final class SampleData {
     static final String NESTED_JSON = "{\"z\":1,\"a\":{\"deep\":[1,2.50,{\"x\":null,\"y\":true,\"e\":1e2}],"
             + "\"s\":\"é\\u00e9 \\\"q\\\" 🚀\"},\"empty\":{},\"list\":[]}";
 
+    /** A tenant upstream's API key, sealed in the sample data under {@link #UPSTREAM_KEYS}. */
+    static final String UPSTREAM_SECRET = "sk-sample-0123456789WXYZ";
+    static final dev.parley.provider.UpstreamKeyEncryption UPSTREAM_KEYS = new dev.parley.provider.UpstreamKeyEncryption(
+            Optional.of("O35AdqSNQixX/C707AqMfpPcQS2V5Vxs6P2bNzgxHPc="), List.of());
+
     private SampleData() {
     }
 
@@ -78,6 +83,10 @@ final class SampleData {
         }
         db.insert(Table.named("conversations"), convs);
         db.insert(Table.named("messages"), msgs);
+        UUID upstream = UuidV7.next();
+        db.insert(Table.named("tenant_upstreams"), List.<Object[]> of(new Object[] { upstream, t1, "byok 🚀",
+                "https://api.example.com/v1", "m1,m2", UPSTREAM_KEYS.seal(UPSTREAM_SECRET, t1, upstream),
+                UPSTREAM_KEYS.currentKeyId().orElseThrow(), "WXYZ", EPOCH, FAR_FUTURE }));
         db.insert(Table.named("heartbeats"), List.of(new Object[] { "host-a", now },
                 new Object[] { "Host-B", EPOCH }, new Object[] { "zeta", now }, new Object[] { "éclair", now }));
         db.connection().commit();
