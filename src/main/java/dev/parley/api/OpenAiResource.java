@@ -30,7 +30,7 @@ import dev.parley.chat.ChatTurns;
 import dev.parley.chat.Turn;
 import dev.parley.chat.TurnEvent;
 import dev.parley.provider.PromptMessage;
-import dev.parley.provider.Providers;
+import dev.parley.provider.ModelAccess;
 import dev.parley.store.Message;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -66,13 +66,13 @@ public class OpenAiResource {
     }
 
     private final ChatTurns turns;
-    private final Providers providers;
+    private final ModelAccess access;
     private final CurrentCaller caller;
     private final ObjectMapper mapper;
 
-    OpenAiResource(ChatTurns turns, Providers providers, CurrentCaller caller, ObjectMapper mapper) {
+    OpenAiResource(ChatTurns turns, ModelAccess access, CurrentCaller caller, ObjectMapper mapper) {
         this.turns = turns;
-        this.providers = providers;
+        this.access = access;
         this.caller = caller;
         this.mapper = mapper;
     }
@@ -81,11 +81,14 @@ public class OpenAiResource {
     @Path("models")
     @RolesAllowed(Scope.Names.READ)
     @Produces(MediaType.APPLICATION_JSON)
-    public Map<String, Object> models() {
-        List<Map<String, Object>> data = providers.models().stream()
-                .map(m -> Map.<String, Object> of("id", m, "object", "model", "created", 0, "owned_by", "parley"))
-                .toList();
-        return Map.of("object", "list", "data", data);
+    public Uni<Map<String, Object>> models() {
+        // exactly what the caller's tenant may use: its own upstreams' models and the operator's it is allowed
+        return access.models(caller.get().tenantId()).map(models -> {
+            List<Map<String, Object>> data = models.stream()
+                    .map(m -> Map.<String, Object> of("id", m, "object", "model", "created", 0, "owned_by", "parley"))
+                    .toList();
+            return Map.of("object", "list", "data", data);
+        });
     }
 
     @POST
@@ -98,7 +101,7 @@ public class OpenAiResource {
         if (body.model() != null && body.model().length() > MAX_MODEL_CHARS) {
             throw ApiProblem.badRequest("model must be at most " + MAX_MODEL_CHARS + " characters");
         }
-        String model = body.model() == null || body.model().isBlank() ? providers.defaultModel() : body.model();
+        String model = body.model(); // null or blank: the tenant's default
         Optional<java.util.UUID> conversationId = conversation == null || conversation.isBlank() ? Optional.empty()
                 : Optional.of(Paging.id(conversation.trim(), "conversation"));
         Integer replyTokens = body.replyTokens();

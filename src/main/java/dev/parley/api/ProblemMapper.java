@@ -19,7 +19,11 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.parley.auth.Forbidden;
 import dev.parley.billing.WebhookRejected;
 import dev.parley.chat.ShuttingDownException;
+import dev.parley.provider.ModelNotAllowedException;
 import dev.parley.provider.OverloadedException;
+import dev.parley.provider.TenantUpstreams;
+import dev.parley.provider.UpstreamKeyEncryption;
+import dev.parley.provider.UpstreamKeyUnreadable;
 import dev.parley.provider.UnknownModelException;
 import dev.parley.provider.UpstreamException;
 import dev.parley.store.LimitExceeded;
@@ -83,6 +87,30 @@ public class ProblemMapper {
     @ServerExceptionMapper
     public Response unknownModel(UnknownModelException e, HttpServerRequest request) {
         return respond(400, "unknown-model", "Unknown model", e.getMessage(), request, null);
+    }
+
+    /** The tenant's allowlist leaves the model out: the detail names the models it may use. */
+    @ServerExceptionMapper
+    public Response modelNotAllowed(ModelNotAllowedException e, HttpServerRequest request) {
+        return respond(400, "invalid-request", "Invalid request", e.getMessage(), request,
+                List.of(new Problem.FieldError("model", e.getMessage())));
+    }
+
+    /** A tenant upstream's stored key does not decrypt: only that upstream's turns fail, before anything is stored. */
+    @ServerExceptionMapper
+    public Response upstreamKeyUnreadable(UpstreamKeyUnreadable e, HttpServerRequest request) {
+        LOG.warnf("Request %s %s: %s", request.method(), request.path(), e.getMessage());
+        return respond(502, "upstream-key-unreadable", "Upstream key unreadable", e.getMessage(), request, null);
+    }
+
+    @ServerExceptionMapper
+    public Response encryptionNotConfigured(UpstreamKeyEncryption.NotConfigured e, HttpServerRequest request) {
+        return respond(409, "encryption-not-configured", "Encryption not configured", e.getMessage(), request, null);
+    }
+
+    @ServerExceptionMapper
+    public Response upstreamRefused(TenantUpstreams.Refused e, HttpServerRequest request) {
+        return respond(409, "conflict", "Conflict", e.getMessage(), request, null);
     }
 
     @ServerExceptionMapper

@@ -115,4 +115,29 @@ final class Views {
 
     record NewTenantView(TenantView tenant, NewKeyView apiKey) {
     }
+
+    /** A new tenant upstream. Its API key is stored encrypted and never shown again, except its last four characters. */
+    record CreateUpstream(@NotBlank @Size(max = 100) String name, @NotBlank @Size(max = 2000) String baseUrl,
+            @NotBlank @Size(max = 4096) String apiKey,
+            @jakarta.validation.constraints.NotEmpty @Size(max = 100) List<@NotBlank @Size(max = 100) String> models) {
+    }
+
+    /** A change to a tenant upstream: the fields given replace the stored ones. */
+    record ChangeUpstream(@Size(min = 1, max = 100) String name, @Size(min = 1, max = 2000) String baseUrl,
+            @Size(min = 1, max = 4096) String apiKey,
+            @Size(min = 1, max = 100) List<@NotBlank @Size(max = 100) String> models) {
+    }
+
+    /** A tenant upstream as shown: never its API key, only the key's last four characters (none of a short key). */
+    record UpstreamView(UUID id, String name, String baseUrl, List<String> models, String apiKeyLast4,
+            Instant createdAt, Instant updatedAt) {
+        static UpstreamView of(dev.parley.store.TenantUpstream u) {
+            return new UpstreamView(u.id(), u.name(), u.baseUrl(), u.models(), u.keyHint(), u.createdAt(),
+                    u.updatedAt());
+        }
+    }
+
+    /** A tenant's allowlist of operator models: null = every operator model. */
+    record ModelAllowlistView(List<String> models) {
+    }
 }

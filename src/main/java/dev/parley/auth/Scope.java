@@ -9,17 +9,19 @@ import java.util.stream.Collectors;
 /**
  * What an API key may do. Each scope is a security role of the same name, declared on the resources with
  * {@code @RolesAllowed}: {@code read} every GET, {@code chat} creating, changing and deleting conversations and chat
- * turns (also {@code /v1}), {@code keys} managing its own tenant's keys, {@code admin} every tenant,
- * {@code /api/admin/*} and diagnostics, and every other scope with it.
+ * turns (also {@code /v1}), {@code keys} managing its own tenant's keys, {@code upstreams} managing its own tenant's
+ * upstreams and their API keys (not part of a tenant's first key: an operator grants it), {@code admin} every
+ * tenant, {@code /api/admin/*} and diagnostics, and every other scope with it.
  */
 public enum Scope {
-    READ, CHAT, KEYS, ADMIN;
+    READ, CHAT, KEYS, UPSTREAMS, ADMIN;
 
     /** The role names, as compile-time constants for {@code @RolesAllowed}. */
     public static final class Names {
         public static final String READ = "read";
         public static final String CHAT = "chat";
         public static final String KEYS = "keys";
+        public static final String UPSTREAMS = "upstreams";
         public static final String ADMIN = "admin";
 
         private Names() {

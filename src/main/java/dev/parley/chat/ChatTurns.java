@@ -11,7 +11,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import dev.parley.auth.Caller;
 import dev.parley.provider.PromptMessage;
 import dev.parley.provider.ProviderRequest;
-import dev.parley.provider.Providers;
+import dev.parley.provider.ModelAccess;
+import dev.parley.provider.Route;
 import dev.parley.provider.TokenEstimate;
 import dev.parley.store.Conversation;
 import dev.parley.store.ConversationStore;
@@ -35,17 +36,17 @@ public class ChatTurns {
     private final ConversationStore conversations;
     private final MessageStore messages;
     private final TurnStore turns;
-    private final Providers providers;
+    private final ModelAccess access;
     private final InFlightTurns inFlight;
     private final Admissions admissions;
     private final ChatSettings settings;
 
-    ChatTurns(ConversationStore conversations, MessageStore messages, TurnStore turns, Providers providers,
+    ChatTurns(ConversationStore conversations, MessageStore messages, TurnStore turns, ModelAccess access,
             InFlightTurns inFlight, Admissions admissions, ChatSettings settings) {
         this.conversations = conversations;
         this.messages = messages;
         this.turns = turns;
-        this.providers = providers;
+        this.access = access;
         this.inFlight = inFlight;
         this.admissions = admissions;
         this.settings = settings;
@@ -61,14 +62,13 @@ public class ChatTurns {
         return admitted(shutdown -> conversations.find(caller.tenantId(), conversationId).chain(found -> {
             Conversation conversation = found.orElseThrow(() -> new NoSuchConversationException(conversationId));
             String chosen = model == null || model.isBlank() ? conversation.model() : model.trim();
-            providers.checkServed(chosen);
-            return messages.recent(caller.tenantId(), conversationId, settings.historyMaxMessages())
-                    .chain(history -> {
+            return access.route(caller.tenantId(), chosen).chain(route -> messages.recent(caller.tenantId(),
+                    conversationId, settings.historyMaxMessages()).chain(history -> {
                         Message user = newMessage(caller, conversationId, Message.Role.USER, content);
                         List<PromptMessage> prompt = capped(history, content);
                         return start(caller, null, List.of(user), prompt, replyTokens).map(admission -> turn(caller,
-                                conversationId, user.id(), chosen, prompt, replyTokens, shutdown, admission));
-                    });
+                                conversationId, user.id(), route, prompt, replyTokens, shutdown, admission));
+                    }));
         }));
     }
 
@@ -86,19 +86,26 @@ public class ChatTurns {
     /**
      * Starts a turn whose prompt the client sends in full (the OpenAI-compatible API). A new conversation is stored
      * with all given messages in one write, so a failure leaves nothing behind; in an existing one only the last
-     * message is stored, which is the client's new message.
+     * message is stored, which is the client's new message. A {@code model} that is null or blank is the tenant's
+     * default.
      */
     public Uni<Turn> fromPrompt(Caller caller, Optional<UUID> conversationId, List<PromptMessage> prompt,
             String model, Integer maxTokens) {
-        providers.checkServed(model);
         Integer replyTokens = admissions.cappedMaxTokens(maxTokens);
+        return access.route(caller.tenantId(), model).chain(route -> fromPrompt(caller, conversationId, prompt, route,
+                replyTokens));
+    }
+
+    private Uni<Turn> fromPrompt(Caller caller, Optional<UUID> conversationId, List<PromptMessage> prompt,
+            Route route, Integer replyTokens) {
+        String model = route.model();
         if (conversationId.isPresent()) {
             UUID id = conversationId.get();
             PromptMessage last = prompt.get(prompt.size() - 1);
             Message user = newMessage(caller, id, Message.Role.of(last.role()), last.content());
             // the conversation must be the tenant's: the write that stores the message checks it
             return admitted(shutdown -> start(caller, null, List.of(user), prompt, replyTokens).map(admission -> turn(
-                    caller, id, user.id(), model, prompt, replyTokens, shutdown, admission)));
+                    caller, id, user.id(), route, prompt, replyTokens, shutdown, admission)));
         }
         UUID id = UuidV7.next();
         List<Message> stored = new ArrayList<>(prompt.size());
@@ -109,14 +116,15 @@ public class ChatTurns {
         Conversation created = new Conversation(id, caller.tenantId(), titleFrom(prompt), model, false,
                 stored.get(0).createdAt(), last.createdAt(), null);
         return admitted(shutdown -> start(caller, created, stored, prompt, replyTokens).map(admission -> turn(caller,
-                id, last.id(), model, prompt, replyTokens, shutdown, admission)));
+                id, last.id(), route, prompt, replyTokens, shutdown, admission)));
     }
 
-    private Turn turn(Caller caller, UUID conversationId, UUID userMessageId, String model,
+    private Turn turn(Caller caller, UUID conversationId, UUID userMessageId, Route route,
             List<PromptMessage> prompt, Integer maxTokens, InFlightTurns.Entry shutdown,
             TurnStore.Admission admission) {
-        return new Turn(providers, turns, caller.tenantId(), caller.keyId(), conversationId, userMessageId, model,
-                new ProviderRequest(model, prompt, maxTokens), shutdown, admission, settings.streamBufferEvents());
+        return new Turn(route, turns, caller.tenantId(), caller.keyId(), conversationId, userMessageId, route.model(),
+                new ProviderRequest(route.model(), prompt, maxTokens), shutdown, admission,
+                settings.streamBufferEvents());
     }
 
     /**

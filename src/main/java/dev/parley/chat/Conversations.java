@@ -6,7 +6,7 @@ import java.util.UUID;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import dev.parley.auth.Caller;
-import dev.parley.provider.Providers;
+import dev.parley.provider.ModelAccess;
 import dev.parley.store.Conversation;
 import dev.parley.store.ConversationChange;
 import dev.parley.store.ConversationStore;
@@ -24,21 +24,22 @@ public class Conversations {
 
     private final ConversationStore conversations;
     private final MessageStore messages;
-    private final Providers providers;
+    private final ModelAccess access;
 
-    Conversations(ConversationStore conversations, MessageStore messages, Providers providers) {
+    Conversations(ConversationStore conversations, MessageStore messages, ModelAccess access) {
         this.conversations = conversations;
         this.messages = messages;
-        this.providers = providers;
+        this.access = access;
     }
 
+    /** A model that is null or blank is the tenant's default; the model must be one the tenant may use. */
     public Uni<Conversation> create(Caller caller, String title, String model, String metadata) {
-        String chosen = model == null || model.isBlank() ? providers.defaultModel() : model.trim();
-        providers.checkServed(chosen);
-        var now = Timestamps.now();
-        Conversation conversation = new Conversation(UuidV7.next(), caller.tenantId(), blankToNull(title), chosen,
-                false, now, now, metadata);
-        return conversations.create(conversation).replaceWith(conversation);
+        return access.route(caller.tenantId(), model).chain(route -> {
+            var now = Timestamps.now();
+            Conversation conversation = new Conversation(UuidV7.next(), caller.tenantId(), blankToNull(title),
+                    route.model(), false, now, now, metadata);
+            return conversations.create(conversation).replaceWith(conversation);
+        });
     }
 
     public Uni<Optional<Conversation>> find(Caller caller, UUID id) {

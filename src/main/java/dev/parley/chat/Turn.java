@@ -8,7 +8,7 @@ import org.jboss.logging.Logger;
 
 import dev.parley.provider.ProviderChunk;
 import dev.parley.provider.ProviderRequest;
-import dev.parley.provider.Providers;
+import dev.parley.provider.Route;
 import dev.parley.provider.TokenEstimate;
 import dev.parley.provider.UpstreamBusyException;
 import dev.parley.provider.UpstreamException;
@@ -34,7 +34,7 @@ public final class Turn {
     public static final String PROVIDER_ERROR = "provider_error";
     public static final String SHUTDOWN = "shutdown";
 
-    private final Providers providers;
+    private final Route route;
     private final TurnStore turns;
     private final UUID tenantId;
     private final UUID keyId;
@@ -49,10 +49,10 @@ public final class Turn {
     private final TurnStore.Admission admission;
     private final int bufferEvents;
 
-    Turn(Providers providers, TurnStore turns, UUID tenantId, UUID keyId, UUID conversationId, UUID userMessageId,
+    Turn(Route route, TurnStore turns, UUID tenantId, UUID keyId, UUID conversationId, UUID userMessageId,
             String model, ProviderRequest request, InFlightTurns.Entry inFlight, TurnStore.Admission admission,
             int bufferEvents) {
-        this.providers = providers;
+        this.route = route;
         this.turns = turns;
         this.tenantId = tenantId;
         this.keyId = keyId;
@@ -146,7 +146,7 @@ public final class Turn {
                 }));
             }
         });
-        Cancellable subscription = providers.stream(request).subscribe().with(chunk -> {
+        Cancellable subscription = route.stream(request).subscribe().with(chunk -> {
             if (!over.get()) {
                 reply.add(chunk);
                 if (chunk instanceof ProviderChunk.Text t) {

@@ -8,6 +8,8 @@ import java.util.Map;
 
 import dev.parley.ops.ActiveBackend;
 import dev.parley.ops.BackupSettings;
+import dev.parley.provider.EncryptionSettings;
+import dev.parley.provider.UpstreamKeyEncryption;
 import dev.parley.store.DatabaseUrl;
 import dev.parley.store.Dialect;
 import io.quarkus.runtime.configuration.DurationConverter;
@@ -38,7 +40,8 @@ final class Configuration {
                 .withProfile("prod")
                 .withConverter(Duration.class, 200, new DurationConverter())
                 .withConverter(MemorySize.class, 200, new MemorySizeConverter())
-                .withMapping(BackupSettings.class);
+                .withMapping(BackupSettings.class)
+                .withMapping(EncryptionSettings.class);
         ActiveBackend.SETTINGS.forEach(builder::withMapping);
         return new Configuration(builder.build());
     }
@@ -52,6 +55,11 @@ final class Configuration {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + url, e);
         }
+    }
+
+    /** The encryption keys ({@code PARLEY_ENCRYPTION_KEY}, {@code PARLEY_ENCRYPTION_OLD_KEYS}), as the server reads them. */
+    UpstreamKeyEncryption encryption() {
+        return UpstreamKeyEncryption.of(config.getConfigMapping(EncryptionSettings.class));
     }
 
     BackupSettings backups() {

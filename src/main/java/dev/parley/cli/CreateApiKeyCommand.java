@@ -42,7 +42,8 @@ final class CreateApiKeyCommand implements Command {
                 Creates an API key and prints it on stdout, once: only its SHA-256 hash is stored. With --tenant a
                 new tenant of that name is created; with --tenant-id the key is added to an existing tenant.
                 Scopes: read (every GET), chat (conversations and chat turns, also /v1), keys (manage the tenant's
-                keys), admin (every tenant, /api/admin, diagnostics, and everything else); the default is
+                keys), upstreams (manage the tenant's own upstreams and their API keys), admin (every tenant,
+                /api/admin, diagnostics, and everything else); the default is
                 read,chat,keys, and --admin is --scopes admin. --expires takes an instant (2027-01-01T00:00:00Z) or a
                 date (2027-01-01). A database that does not exist yet is created and migrated. Works while Parley
                 is running.

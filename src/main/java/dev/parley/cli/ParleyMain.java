@@ -27,7 +27,7 @@ public class ParleyMain {
 
     private static final List<Command> COMMANDS = List.of(new MigrateCommand(), new BackupCommand(),
             new RestoreCommand(), new CopyDataCommand(), new CreateApiKeyCommand(), new ListApiKeysCommand(),
-            new RevokeApiKeyCommand());
+            new RevokeApiKeyCommand(), new RotateEncryptionKeyCommand());
 
     /** Held so the level set on it is not lost to garbage collection. */
     private static final Logger FLYWAY_LOG = Logger.getLogger("org.flywaydb");

@@ -23,6 +23,7 @@ import dev.parley.store.Heartbeats;
 import dev.parley.store.MessageStore;
 import dev.parley.store.TenantStore;
 import dev.parley.store.TurnStore;
+import dev.parley.store.UpstreamStore;
 import dev.parley.store.UsageStore;
 import dev.parley.store.postgres.PgBillingStore;
 import dev.parley.store.postgres.PgConversationStore;
@@ -30,6 +31,7 @@ import dev.parley.store.postgres.PgHeartbeats;
 import dev.parley.store.postgres.PgMessageStore;
 import dev.parley.store.postgres.PgTenantStore;
 import dev.parley.store.postgres.PgTurnStore;
+import dev.parley.store.postgres.PgUpstreamStore;
 import dev.parley.store.postgres.PgUsageStore;
 import dev.parley.store.postgres.PostgresBackend;
 import dev.parley.store.postgres.PostgresDialect;
@@ -42,6 +44,7 @@ import dev.parley.store.sqlite.SqliteMessageStore;
 import dev.parley.store.sqlite.SqliteSettings;
 import dev.parley.store.sqlite.SqliteTenantStore;
 import dev.parley.store.sqlite.SqliteTurnStore;
+import dev.parley.store.sqlite.SqliteUpstreamStore;
 import dev.parley.store.sqlite.SqliteUsageStore;
 import io.smallrye.config.ConfigSourceContext;
 import io.smallrye.config.ConfigSourceFactory;
@@ -137,6 +140,12 @@ public class ActiveBackend {
     @Produces
     @ApplicationScoped
     UsageStore usage(DatabaseUrl url, Instance<SqliteUsageStore> sqlite, Instance<PgUsageStore> postgres) {
+        return pick(url, sqlite, postgres);
+    }
+
+    @Produces
+    @ApplicationScoped
+    UpstreamStore upstreams(DatabaseUrl url, Instance<SqliteUpstreamStore> sqlite, Instance<PgUpstreamStore> postgres) {
         return pick(url, sqlite, postgres);
     }
 

@@ -14,6 +14,8 @@ import org.jboss.logging.Logger;
 import dev.parley.auth.Tenants;
 import dev.parley.billing.Plans;
 import dev.parley.ops.data.Migrations;
+import dev.parley.provider.ModelAccess;
+import dev.parley.provider.UpstreamKeyEncryption;
 import dev.parley.store.Backend;
 import dev.parley.store.BackendUnavailable;
 import dev.parley.store.DatabaseReady;
@@ -86,7 +88,7 @@ public class DatabaseStartup {
         LOG.infof("Database ready: %s, schema version %s", url.describe(), schemaVersion);
         try {
             ready.fire(new DatabaseReady());
-        } catch (Tenants.UnsafeKey e) {
+        } catch (Tenants.UnsafeKey | ModelAccess.MissingKey | UpstreamKeyEncryption.InvalidKey e) {
             throw new StartupFailure(ExitCode.INVALID, e.getMessage());
         }
     }

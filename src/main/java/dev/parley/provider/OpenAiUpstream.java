@@ -37,7 +37,12 @@ final class OpenAiUpstream implements ChatProvider {
     private final String name;
     private final String baseUrl;
     private final String apiKey;
-    private final Set<String> models;
+    /** What it serves: the configured names, or those its own {@code GET /models} last reported. */
+    private volatile Set<String> models;
+    /** Takes any model name: only when configured so explicitly ({@code *}). */
+    private final boolean anyModel;
+    /** Learns its models from {@code GET /models}: nothing configured. */
+    private final boolean discovers;
     private final Duration idleTimeout;
     private final HttpClient client;
     private final Pool pool;
@@ -51,11 +56,18 @@ final class OpenAiUpstream implements ChatProvider {
     record Pool(HttpClient client, int capacity, Duration waitTimeout) {
     }
 
-    OpenAiUpstream(String name, String baseUrl, String apiKey, Set<String> models, Duration idleTimeout, Pool pool) {
+    /**
+     * An upstream serving {@code models}; with none, the models it reports on {@code GET /models} (see
+     * {@link #refreshModels}); with {@code anyModel}, any name.
+     */
+    OpenAiUpstream(String name, String baseUrl, String apiKey, Set<String> models, boolean anyModel,
+            Duration idleTimeout, Pool pool) {
         this.name = name;
         this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
         this.apiKey = apiKey;
-        this.models = models;
+        this.models = java.util.Collections.unmodifiableSet(new java.util.LinkedHashSet<>(models));
+        this.anyModel = anyModel;
+        this.discovers = models.isEmpty() && !anyModel;
         this.idleTimeout = idleTimeout;
         this.client = pool.client();
         this.pool = pool;
@@ -71,7 +83,7 @@ final class OpenAiUpstream implements ChatProvider {
         return name;
     }
 
-    /** Explicitly listed models; empty means the upstream takes any model name. */
+    /** The models it serves (none listed for one that takes any name). */
     @Override
     public Set<String> models() {
         return models;
@@ -79,7 +91,50 @@ final class OpenAiUpstream implements ChatProvider {
 
     @Override
     public boolean serves(String model) {
-        return models.isEmpty() || models.contains(model);
+        return anyModel || models.contains(model);
+    }
+
+    boolean discovers() {
+        return discovers;
+    }
+
+    /**
+     * Asks the upstream which models it serves ({@code GET <base URL>/models}, OpenAI's list format) and serves
+     * exactly those from now on. A failed refresh keeps the previous list (empty before the first success: an
+     * upstream that cannot say what it serves serves nothing).
+     */
+    io.smallrye.mutiny.Uni<Set<String>> refreshModels() {
+        RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(baseUrl + "/models")
+                .setIdleTimeout(idleTimeout.toMillis()).setConnectTimeout(pool.waitTimeout().toMillis())
+                .putHeader("Accept", "application/json");
+        if (apiKey != null && !apiKey.isBlank()) {
+            options.putHeader("Authorization", "Bearer " + apiKey);
+        }
+        return io.smallrye.mutiny.Uni.createFrom().completionStage(() -> client.request(options)
+                .compose(req -> req.send())
+                .compose(response -> response.body().map(body -> {
+                    if (response.statusCode() / 100 != 2) {
+                        throw new UpstreamException(name, response.statusCode(), "upstream " + name + " answered "
+                                + response.statusCode() + " to GET /models: " + errorMessage(body));
+                    }
+                    return reported(body);
+                })).toCompletionStage())
+                .invoke(found -> models = found);
+    }
+
+    private Set<String> reported(Buffer body) {
+        Set<String> found = new java.util.LinkedHashSet<>();
+        try {
+            JsonNode data = UPSTREAM_JSON.readTree(body.getBytes()).path("data");
+            for (JsonNode m : data) {
+                if (m.path("id").isTextual() && !m.path("id").textValue().isBlank()) {
+                    found.add(m.path("id").textValue());
+                }
+            }
+        } catch (IOException e) {
+            throw new UpstreamException(name, 0, "upstream " + name + " answered GET /models with malformed JSON");
+        }
+        return java.util.Collections.unmodifiableSet(found);
     }
 
     @Override

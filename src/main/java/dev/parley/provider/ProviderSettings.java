@@ -44,6 +44,21 @@ public interface ProviderSettings {
         @WithDefault("10s")
         Duration poolWaitTimeout();
 
+        /** How often an upstream without a configured model list is asked which models it serves (0: only at start). */
+        @WithDefault("10m")
+        Duration modelsRefresh();
+
+        /**
+         * How long a tenant's upstreams and model allowlist are remembered: a change made through this process applies
+         * at once, one made through another replica within this time.
+         */
+        @WithDefault("5s")
+        Duration tenantCacheTtl();
+
+        /** Longest silence from a tenant's own upstream before the request fails. */
+        @WithDefault("60s")
+        Duration tenantTimeout();
+
         /**
          * Upstream {@code n} = 1, 2, ... {@link #MAX_UPSTREAMS}. The keys are listed so that
          * {@code PARLEY_UPSTREAM_1_URL} maps to {@code parley.upstream.1.url}: an environment variable name alone
@@ -61,7 +76,10 @@ public interface ProviderSettings {
         /** Sent as {@code Authorization: Bearer}. */
         Optional<String> apiKey();
 
-        /** Comma-separated models it serves; unset takes any model. */
+        /**
+         * Comma-separated models it serves; unset: the models it reports on its own {@code GET /models}; {@code *}:
+         * any name.
+         */
         Optional<String> models();
 
         /** Name used in logs and errors; {@code upstream-<n>} when unset. */

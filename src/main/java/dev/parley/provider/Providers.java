@@ -12,20 +12,25 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 
 import org.jboss.logging.Logger;
 
+import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.PoolOptions;
 
 /**
- * Chooses who answers a model request, among the configured {@link ChatProvider}s: the upstreams
+ * The operator's {@link ChatProvider}s, and how a request is spread over providers: the upstreams
  * ({@code PARLEY_UPSTREAM_<n>_URL}, n = 1, 2, ..., see {@link ProviderSettings}) and the demo model. Requests for a
  * model rotate round-robin over the providers that serve it; one that fails before the first token is skipped for
- * the next.
+ * the next. An upstream without {@code PARLEY_UPSTREAM_<n>_MODELS} serves the models it reports on its own
+ * {@code GET /models}, asked at start and every {@code PARLEY_UPSTREAM_MODELS_REFRESH}; only {@code *} takes any
+ * name. Which of them a tenant may use, and its own upstreams, are {@link ModelAccess}'s concern.
  */
 @ApplicationScoped
 public class Providers {
@@ -34,17 +39,22 @@ public class Providers {
 
     private final List<ChatProvider> providers = new ArrayList<>();
     private final AtomicInteger next = new AtomicInteger();
-    private final String defaultModel;
+    private final java.util.Optional<String> configuredDefault;
     private final HttpClient client;
+    private final OpenAiUpstream.Pool pool;
+    private final Vertx vertx;
+    private final java.time.Duration modelsRefresh;
+    private volatile long refreshTimer = -1;
 
     Providers(Vertx vertx, ProviderSettings settings) {
+        this.vertx = vertx;
         ProviderSettings.Upstreams upstreams = settings.upstream();
         client = vertx.createHttpClient(new HttpClientOptions()
                 .setConnectTimeout((int) upstreams.connectTimeout().toMillis())
                 .setKeepAlive(true).setTryUseCompression(false),
                 new PoolOptions().setHttp1MaxSize(upstreams.maxConnections())
                         .setMaxWaitQueueSize(upstreams.maxWaitQueue()));
-        OpenAiUpstream.Pool pool = new OpenAiUpstream.Pool(client, upstreams.maxConnections() + upstreams.maxWaitQueue(),
+        pool = new OpenAiUpstream.Pool(client, upstreams.maxConnections() + upstreams.maxWaitQueue(),
                 upstreams.poolWaitTimeout());
         // in the order of their numbers, which is the order of the default model's search
         Map<Integer, ProviderSettings.Upstream> numbered = new TreeMap<>();
@@ -57,23 +67,57 @@ public class Providers {
             Set<String> models = new LinkedHashSet<>();
             u.models().ifPresent(list -> Arrays.stream(list.split(",")).map(String::trim)
                     .filter(s -> !s.isEmpty() && !s.equals("*")).forEach(models::add));
+            // any name only when written explicitly: an unlisted upstream would spend its key on whatever is asked
+            boolean any = u.models().filter(list -> Arrays.stream(list.split(",")).map(String::trim)
+                    .anyMatch("*"::equals)).isPresent();
             String name = u.name().orElse("upstream-" + n);
             String url = u.url().get().trim();
-            providers.add(new OpenAiUpstream(name, url, u.apiKey().orElse(null), models, u.timeout(), pool));
+            providers.add(new OpenAiUpstream(name, url, u.apiKey().orElse(null), models, any, u.timeout(), pool));
             LOG.infof("Upstream %s at %s serves %s", name, OpenAiUpstream.withoutCredentials(url),
-                    models.isEmpty() ? "any model" : String.join(", ", models));
+                    any ? "any model (*)" + (models.isEmpty() ? "" : ", listing " + String.join(", ", models))
+                            : models.isEmpty() ? "the models it reports on GET /models" : String.join(", ", models));
         });
         boolean demo = settings.demo().enabled().orElse(providers.isEmpty());
         if (demo) {
             providers.add(0, new DemoProvider(settings.demo().tokenDelay()));
         }
-        defaultModel = settings.defaultModel().filter(s -> !s.isBlank())
-                .orElseGet(() -> models().stream().findFirst().orElse(DemoProvider.MODEL));
+        configuredDefault = settings.defaultModel().filter(s -> !s.isBlank());
+        modelsRefresh = upstreams.modelsRefresh();
     }
 
-    /** The model used when a request names none. */
+    /** At start, and then every {@code PARLEY_UPSTREAM_MODELS_REFRESH}: the unlisted upstreams' models. */
+    void onStart(@Observes StartupEvent event) {
+        if (providers.stream().noneMatch(p -> p instanceof OpenAiUpstream u && u.discovers())) {
+            return;
+        }
+        refreshModels().subscribe().with(v -> {
+        }, e -> {
+        });
+        if (!modelsRefresh.isZero() && !modelsRefresh.isNegative()) {
+            refreshTimer = vertx.setPeriodic(modelsRefresh.toMillis(), id -> refreshModels().subscribe().with(v -> {
+            }, e -> {
+            }));
+        }
+    }
+
+    /** Asks every upstream without a configured model list what it serves; completes when all have answered. */
+    public Uni<Void> refreshModels() {
+        List<Uni<Void>> asks = providers.stream().filter(p -> p instanceof OpenAiUpstream u && u.discovers())
+                .map(p -> (OpenAiUpstream) p)
+                .map(u -> u.refreshModels()
+                        .invoke(found -> LOG.infof("Upstream %s reports %d models: %s", u.name(), found.size(),
+                                String.join(", ", found)))
+                        .onFailure().invoke(e -> LOG.warnf("Upstream %s: cannot list its models (%s); it keeps "
+                                + "serving %s", u.name(), e.getMessage(), u.models().isEmpty() ? "nothing"
+                                        : String.join(", ", u.models())))
+                        .onFailure().recoverWithNull().replaceWithVoid())
+                .toList();
+        return asks.isEmpty() ? Uni.createFrom().voidItem() : Uni.join().all(asks).andFailFast().replaceWithVoid();
+    }
+
+    /** The model used when a request names none: the configured one, else the demo or the first one served. */
     public String defaultModel() {
-        return defaultModel;
+        return configuredDefault.orElseGet(() -> models().stream().findFirst().orElse(DemoProvider.MODEL));
     }
 
     /** Model names this installation advertises (upstreams that take any model add none). */
@@ -83,18 +127,24 @@ public class Providers {
         return List.copyOf(names);
     }
 
+    /** Whether an operator provider serves {@code model}. */
+    public boolean serves(String model) {
+        return !candidates(model).isEmpty();
+    }
+
+    OpenAiUpstream.Pool pool() {
+        return pool;
+    }
+
     /**
-     * Fails fast, before anything is stored, when nobody serves the model ({@link UnknownModelException}) or every
-     * upstream that does is at its connection limit and wait queue ({@link OverloadedException}).
+     * The route over {@code candidates} (none empty); {@link OverloadedException} when every one is at its
+     * connection limit and wait queue.
      */
-    public void checkServed(String model) {
-        List<ChatProvider> candidates = candidates(model);
-        if (candidates.isEmpty()) {
-            throw new UnknownModelException(model, models());
-        }
+    Route route(String model, List<ChatProvider> candidates) {
         if (candidates.stream().allMatch(ChatProvider::saturated)) {
             throw new OverloadedException(model);
         }
+        return new Route(model, candidates, this);
     }
 
     public Multi<ProviderChunk> stream(ProviderRequest request) {
@@ -102,6 +152,10 @@ public class Providers {
         if (candidates.isEmpty()) {
             return Multi.createFrom().failure(new UnknownModelException(request.model(), models()));
         }
+        return stream(candidates, request);
+    }
+
+    Multi<ProviderChunk> stream(List<ChatProvider> candidates, ProviderRequest request) {
         int start = Math.floorMod(next.getAndIncrement(), candidates.size());
         List<ChatProvider> order = new ArrayList<>(candidates.size());
         for (int i = 0; i < candidates.size(); i++) {
@@ -110,7 +164,7 @@ public class Providers {
         return attempt(order, 0, request);
     }
 
-    private List<ChatProvider> candidates(String model) {
+    List<ChatProvider> candidates(String model) {
         return providers.stream().filter(p -> p.serves(model)).toList();
     }
 
@@ -150,6 +204,9 @@ public class Providers {
 
     @PreDestroy
     void close() {
+        if (refreshTimer >= 0) {
+            vertx.cancelTimer(refreshTimer);
+        }
         client.close();
     }
 }

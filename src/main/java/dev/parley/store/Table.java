@@ -21,7 +21,8 @@ public record Table(String name, String key, List<Column> columns) {
                     new Column("requests_per_minute", ColumnType.INTEGER),
                     new Column("tokens_per_minute", ColumnType.INTEGER),
                     new Column("concurrent_turns", ColumnType.INTEGER),
-                    new Column("monthly_token_budget", ColumnType.INTEGER))),
+                    new Column("monthly_token_budget", ColumnType.INTEGER),
+                    new Column("allowed_models", ColumnType.TEXT))),
             new Table("api_keys", "id", List.of(
                     new Column("id", ColumnType.ID),
                     new Column("tenant_id", ColumnType.ID),
@@ -157,7 +158,19 @@ public record Table(String name, String key, List<Column> columns) {
                     new Column("from_status", ColumnType.TEXT),
                     new Column("to_status", ColumnType.TEXT),
                     new Column("event_id", ColumnType.TEXT),
-                    new Column("applied_at", ColumnType.INSTANT))));
+                    new Column("applied_at", ColumnType.INSTANT))),
+            // Tenant upstreams: api_key is copied as the sealed text it is (the same encryption key opens it anywhere)
+            new Table("tenant_upstreams", "id", List.of(
+                    new Column("id", ColumnType.ID),
+                    new Column("tenant_id", ColumnType.ID),
+                    new Column("name", ColumnType.TEXT),
+                    new Column("base_url", ColumnType.TEXT),
+                    new Column("models", ColumnType.TEXT),
+                    new Column("api_key", ColumnType.TEXT),
+                    new Column("key_id", ColumnType.TEXT),
+                    new Column("api_key_hint", ColumnType.TEXT),
+                    new Column("created_at", ColumnType.INSTANT),
+                    new Column("updated_at", ColumnType.INSTANT))));
 
     public static Table named(String name) {
         return ALL.stream().filter(t -> t.name().equals(name)).findFirst()

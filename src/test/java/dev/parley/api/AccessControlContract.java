@@ -49,14 +49,17 @@ public abstract class AccessControlContract {
     @Inject
     TenantStore store;
 
+    /** A tenant's first key, plus the scope an operator grants for managing its own upstreams. */
+    static final Set<Scope> WITH_UPSTREAMS = EnumSet.of(Scope.READ, Scope.CHAT, Scope.KEYS, Scope.UPSTREAMS);
+
     Tenants.NewTenant mine;
     Tenants.NewTenant theirs;
     String admin;
 
     @BeforeEach
     void tenantsAndKeys() {
-        mine = result(tenants.createTenant("mine-" + UUID.randomUUID(), Tenants.TENANT_SCOPES));
-        theirs = result(tenants.createTenant("theirs-" + UUID.randomUUID(), Tenants.TENANT_SCOPES));
+        mine = result(tenants.createTenant("mine-" + UUID.randomUUID(), WITH_UPSTREAMS));
+        theirs = result(tenants.createTenant("theirs-" + UUID.randomUUID(), WITH_UPSTREAMS));
         admin = result(tenants.createTenant("operator-" + UUID.randomUUID(), EnumSet.of(Scope.ADMIN))).plaintextKey();
     }
 
@@ -76,6 +79,13 @@ public abstract class AccessControlContract {
     String conversationOf(String key) {
         return as(key).body("{\"title\":\"fixture\"}").post("/api/conversations").then().statusCode(201).extract()
                 .path("id");
+    }
+
+    static final String UPSTREAM = "{\"name\":\"matrix\",\"baseUrl\":\"http://127.0.0.1:1/v1\","
+            + "\"apiKey\":\"sk-matrix-0000\",\"models\":[\"matrix-model\"]}";
+
+    String upstreamOf(String key) {
+        return as(key).body(UPSTREAM).post("/api/upstreams").then().statusCode(201).extract().path("id");
     }
 
     String spareKeyOf(String key) {
@@ -120,6 +130,12 @@ public abstract class AccessControlContract {
 
     /** A body that passes validation: the schema's required fields, plus what the chat operations need. */
     static String body(Operation op) {
+        if (op.path().startsWith("/api/upstreams")) {
+            return op.method().equals("patch") ? "{\"name\":\"matrix\"}" : UPSTREAM;
+        }
+        if (op.path().endsWith("/models") && op.method().equals("put")) {
+            return "[\"demo\"]";
+        }
         if (op.path().equals("/api/keys/{id}") && op.method().equals("patch")) {
             return "{\"limits\":{\"requestsPerMinute\":1000}}";
         }
@@ -154,6 +170,8 @@ public abstract class AccessControlContract {
                 value = conversationOf(ownerKey);
             } else if (op.path().startsWith("/api/keys/")) {
                 value = spareKeyOf(ownerKey);
+            } else if (op.path().startsWith("/api/upstreams/")) {
+                value = upstreamOf(ownerKey);
             } else if (op.path().startsWith("/api/admin/tenants/")) {
                 value = ownerTenant.toString();
             } else {
@@ -178,7 +196,7 @@ public abstract class AccessControlContract {
 
     /** The scopes a non-admin key needs to lack exactly {@code scope}. */
     static Set<String> allBut(String scope) {
-        Set<String> scopes = new java.util.HashSet<>(Set.of("read", "chat", "keys"));
+        Set<String> scopes = new java.util.HashSet<>(Set.of("read", "chat", "keys", "upstreams"));
         scopes.remove(scope);
         return scopes;
     }
@@ -201,7 +219,7 @@ public abstract class AccessControlContract {
                 }
                 continue;
             }
-            assertThat(op.scope()).as(op + " declares a scope").isIn("read", "chat", "keys", "admin");
+            assertThat(op.scope()).as(op + " declares a scope").isIn("read", "chat", "keys", "upstreams", "admin");
             boolean adminOnly = op.scope().equals("admin");
             String own = adminOnly ? admin : mine.plaintextKey();
             String path = pathFor(op, mine.plaintextKey(), myTenant);

@@ -108,7 +108,8 @@ public abstract class ApiFuzzContract {
 
     @Test
     void noOperationAnswersA5xxAndARejectedRequestChangesNothing() {
-        Tenants.NewTenant mine = result(tenants.createTenant("fuzz-" + UUID.randomUUID(), Tenants.TENANT_SCOPES));
+        Tenants.NewTenant mine = result(tenants.createTenant("fuzz-" + UUID.randomUUID(),
+                AccessControlContract.WITH_UPSTREAMS));
         Tenants.NewTenant theirs = result(tenants.createTenant("fuzz-other-" + UUID.randomUUID(),
                 Tenants.TENANT_SCOPES));
         String admin = result(tenants.createTenant("fuzz-admin-" + UUID.randomUUID(),

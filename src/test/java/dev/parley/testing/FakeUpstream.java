@@ -39,6 +39,11 @@ public final class FakeUpstream {
 
     public static final FakeUpstream FIRST = new FakeUpstream("first");
     public static final FakeUpstream SECOND = new FakeUpstream("second");
+    /**
+     * Not one of Parley's configured upstreams: the one tests register as a tenant's own. It answers 401 to a request
+     * whose {@code Authorization} is not {@code Bearer} {@link #requiredKey} (when set), as a real upstream would.
+     */
+    public static final FakeUpstream TENANT = new FakeUpstream("tenant");
 
     private static Vertx vertx;
 
@@ -51,6 +56,14 @@ public final class FakeUpstream {
     public final AtomicInteger completed = new AtomicInteger();
     /** Streams whose client (Parley) went away before the end. */
     public final AtomicInteger abandoned = new AtomicInteger();
+    /** The {@code Authorization} header of each chat request, in order ("" when none was sent). */
+    public final List<String> authorizations = new CopyOnWriteArrayList<>();
+    /** Non-null: the only API key accepted; any other gets 401. */
+    public volatile String requiredKey;
+    /** What {@code GET /models} reports. */
+    public volatile List<String> reportedModels = List.of();
+    /** Non-zero: answer {@code GET /models} with this status. */
+    public volatile int modelsFailStatus;
     private int port;
 
     static {
@@ -67,8 +80,12 @@ public final class FakeUpstream {
         breakAfterTokens = -1;
         reply = null;
         rawChunks = null;
-        for (FakeUpstream f : new FakeUpstream[] { FIRST, SECOND }) {
+        for (FakeUpstream f : new FakeUpstream[] { FIRST, SECOND, TENANT }) {
             if (f != null) {
+                f.authorizations.clear();
+                f.requiredKey = null;
+                f.reportedModels = f == FIRST ? List.of(MODEL, SOLO_MODEL) : List.of(MODEL);
+                f.modelsFailStatus = 0;
                 f.failStatus = 0;
                 f.dropNext.set(0);
                 f.requests.clear();
@@ -107,6 +124,12 @@ public final class FakeUpstream {
         return env;
     }
 
+    /** The base URL to configure, e.g. {@code http://127.0.0.1:1234/v1}; starts the fakes if needed. */
+    public String baseUrl() {
+        new Resource().start();
+        return "http://127.0.0.1:" + port + "/v1";
+    }
+
     private synchronized void start() throws Exception {
         if (port != 0) {
             return;
@@ -117,14 +140,37 @@ public final class FakeUpstream {
     }
 
     private void handle(HttpServerRequest request) {
+        if (request.path().endsWith("/models") && request.method().name().equals("GET")) {
+            String key = requiredKey;
+            int status = modelsFailStatus != 0 ? modelsFailStatus
+                    : key != null && !("Bearer " + key).equals(request.getHeader("Authorization")) ? 401 : 0;
+            if (status != 0) {
+                request.response().setStatusCode(status).end();
+                return;
+            }
+            JsonArray data = new JsonArray();
+            reportedModels.forEach(m -> data.add(new JsonObject().put("id", m).put("object", "model")));
+            request.response().putHeader("Content-Type", "application/json")
+                    .end(new JsonObject().put("object", "list").put("data", data).encode());
+            return;
+        }
         if (!request.path().endsWith("/chat/completions")) {
             request.response().setStatusCode(404).end();
             return;
         }
+        String authorization = request.getHeader("Authorization");
         request.body().onSuccess(buffer -> {
             JsonObject body = buffer.toJsonObject();
             requests.add(body);
+            authorizations.add(authorization == null ? "" : authorization);
             HttpServerResponse response = request.response();
+            String required = requiredKey;
+            if (required != null && !("Bearer " + required).equals(authorization)) {
+                response.setStatusCode(401).putHeader("Content-Type", "application/json")
+                        .end(new JsonObject().put("error", new JsonObject().put("message", "fake " + name
+                                + ": wrong API key")).encode());
+                return;
+            }
             if (dropNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                 request.connection().close();
                 return;
@@ -211,6 +257,7 @@ public final class FakeUpstream {
                 }
                 FIRST.start();
                 SECOND.start();
+                TENANT.start();
             } catch (Exception e) {
                 throw new IllegalStateException("cannot start fake upstreams", e);
             }

@@ -45,8 +45,8 @@ class BillingCopyDataTest {
         db.connection().setAutoCommit(false);
         UUID tenant = UuidV7.next();
         Instant now = Timestamps.now();
-        db.insert(Table.named("tenants"), List.<Object[]> of(new Object[] { tenant, "Stripe customer", now, null, null,
-                null, null }));
+        Table tenants = Table.named("tenants");
+        db.insert(tenants, List.<Object[]> of(tenants.row("id", tenant, "name", "Stripe customer", "created_at", now)));
         List<String> subs = mixedCaseIds("sub", 12);
         List<Object[]> subscriptions = new ArrayList<>();
         for (int i = 0; i < subs.size(); i++) {

@@ -26,6 +26,11 @@ final class SampleData {
     static final String NESTED_JSON = "{\"z\":1,\"a\":{\"deep\":[1,2.50,{\"x\":null,\"y\":true,\"e\":1e2}],"
             + "\"s\":\"é\\u00e9 \\\"q\\\" 🚀\"},\"empty\":{},\"list\":[]}";
 
+    /** A tenant upstream's API key, sealed in the sample data under {@link #UPSTREAM_KEYS}. */
+    static final String UPSTREAM_SECRET = "sk-sample-0123456789WXYZ";
+    static final dev.parley.provider.UpstreamKeyEncryption UPSTREAM_KEYS = new dev.parley.provider.UpstreamKeyEncryption(
+            Optional.of("O35AdqSNQixX/C707AqMfpPcQS2V5Vxs6P2bNzgxHPc="), List.of());
+
     private SampleData() {
     }
 
@@ -51,8 +56,11 @@ final class SampleData {
         UUID t1 = UuidV7.next();
         UUID t2 = UuidV7.next();
         Instant now = Timestamps.now();
-        db.insert(Table.named("tenants"), List.of(new Object[] { t1, "Acme 🚀", EPOCH, null, null, null, null },
-                new Object[] { t2, TRICKY_TEXT, FAR_FUTURE, 60L, 0L, 4L, Long.MAX_VALUE }));
+        Table tenants = Table.named("tenants");
+        db.insert(tenants, List.of(tenants.row("id", t1, "name", "Acme 🚀", "created_at", EPOCH),
+                tenants.row("id", t2, "name", TRICKY_TEXT, "created_at", FAR_FUTURE, "requests_per_minute", 60L,
+                        "tokens_per_minute", 0L, "concurrent_turns", 4L, "monthly_token_budget", Long.MAX_VALUE,
+                        "allowed_models", "demo,model-é")));
         UUID k1 = UuidV7.next();
         UUID k2 = UuidV7.next();
         db.insert(Table.named("api_keys"), List.of(
@@ -82,6 +90,10 @@ final class SampleData {
         }
         db.insert(Table.named("conversations"), convs);
         db.insert(Table.named("messages"), msgs);
+        UUID upstream = UuidV7.next();
+        db.insert(Table.named("tenant_upstreams"), List.<Object[]> of(new Object[] { upstream, t1, "byok 🚀",
+                "https://api.example.com/v1", "m1,m2", UPSTREAM_KEYS.seal(UPSTREAM_SECRET, t1, upstream),
+                UPSTREAM_KEYS.currentKeyId().orElseThrow(), "WXYZ", EPOCH, FAR_FUTURE }));
         db.insert(Table.named("heartbeats"), List.of(new Object[] { "host-a", now },
                 new Object[] { "Host-B", EPOCH }, new Object[] { "zeta", now }, new Object[] { "éclair", now }));
         // usage: rollups of each grain, limit counters and turns in flight, with the nil key of replies stored
