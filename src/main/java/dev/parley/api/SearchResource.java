@@ -26,7 +26,8 @@ import io.smallrye.mutiny.Uni;
 
 /**
  * {@code GET /api/search}: full-text search over the caller's conversation history (scope {@code read}). The query
- * syntax is {@link SearchQueryParser}'s; every parameter that cannot be used is a {@code 400} problem.
+ * syntax is {@link SearchQueryParser}'s; every parameter that cannot be used is a {@code 400} problem. Without
+ * {@code q} nothing is asked for, and the answer is an empty page.
  */
 @Path("/api/search")
 @Produces(MediaType.APPLICATION_JSON)
@@ -56,11 +57,13 @@ public class SearchResource {
             @QueryParam("cursor") String cursor, @QueryParam("role") String role,
             @QueryParam("conversationId") String conversationId, @QueryParam("from") String from,
             @QueryParam("to") String to, @QueryParam("archived") String archived) {
-        SearchQuery query;
-        try {
-            query = SearchQueryParser.parse(q);
-        } catch (IllegalArgumentException e) {
-            throw ApiProblem.badRequest(e.getMessage());
+        SearchQuery query = null;
+        if (q != null) {
+            try {
+                query = SearchQueryParser.parse(q);
+            } catch (IllegalArgumentException e) {
+                throw ApiProblem.badRequest(e.getMessage());
+            }
         }
         int n = Paging.parse(null, limit).limit();
         SearchCursor after = null;
@@ -78,6 +81,10 @@ public class SearchResource {
         }
         SearchStore.Filter filter = new SearchStore.Filter(role(role), conversation(conversationId), fromAt, toAt,
                 archived == null || archived.isBlank() ? null : Paging.flag("archived", archived));
+        if (query == null) {
+            // no q: nothing was asked for (a q that is present but blank or unusable is a 400 above)
+            return Uni.createFrom().item(new SearchPageView(List.of(), null));
+        }
         return searches.search(caller.get(), query, filter, after, n).map(result -> new SearchPageView(
                 result.items().stream().map(i -> new SearchItemView(i.conversationId(), i.conversationTitle(),
                         i.messageId(), i.role().id(), i.createdAt(), i.snippet(), i.rank())).toList(),

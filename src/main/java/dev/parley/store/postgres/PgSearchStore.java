@@ -40,44 +40,46 @@ public class PgSearchStore implements SearchStore {
     /**
      * The query as SQL that builds a tsquery from bound parameters: each word through {@code plainto_tsquery} and
      * each phrase through {@code phraseto_tsquery}, which read their input as plain text (operators in it are just
-     * characters), after the same accent folding as the indexed text. A prefix's tokens hold only letters, digits
-     * and combining marks (see {@link SearchQuery.Kind#PREFIX}), so quoting each one as a lexeme for
-     * {@code to_tsquery} is safe. Terms are combined with the tsquery functions rather than operators.
+     * characters), after the same accent folding as the indexed text. A prefix's last token becomes one quoted lexeme
+     * marked {@code :*}, quoted in SQL after the folding (which may turn a letter such as {@code ʼ} into an
+     * apostrophe), with the words before it as a phrase. Terms are combined with the tsquery functions rather than
+     * operators.
      */
     static Rendered tsquery(SearchQuery query, int firstParam) {
         List<Object> params = new ArrayList<>();
         String expr = null;
         for (SearchQuery.Term t : query.included()) {
-            String one = term(t, firstParam + params.size());
-            params.add(parameter(t));
+            String one = term(t, firstParam, params);
             expr = expr == null ? one : "tsquery_and(" + expr + ", " + one + ")";
         }
         for (SearchQuery.Term t : query.excludedTerms()) {
-            String one = term(t, firstParam + params.size());
-            params.add(parameter(t));
-            expr = "tsquery_and(" + expr + ", tsquery_not(" + one + "))";
+            expr = "tsquery_and(" + expr + ", tsquery_not(" + term(t, firstParam, params) + "))";
         }
         return new Rendered(expr, params);
     }
 
-    private static String term(SearchQuery.Term t, int param) {
-        String folded = "parley_search_fold($" + param + "::text)";
+    /** A tsquery lexeme in quotes, in SQL: a quote inside doubled, a backslash escaped. */
+    private static final String QUOTED_PREFIX = "to_tsquery('simple', '''' || replace(replace(%s, '\\', '\\\\'), "
+            + "'''', '''''') || ''':*')";
+
+    private static String term(SearchQuery.Term t, int firstParam, List<Object> params) {
         return switch (t.kind()) {
-            case WORD -> "plainto_tsquery('simple', " + folded + ")";
-            case PHRASE -> "phraseto_tsquery('simple', " + folded + ")";
-            case PREFIX -> "to_tsquery('simple', " + folded + ")";
+            case WORD -> "plainto_tsquery('simple', " + folded(t.text(), firstParam, params) + ")";
+            case PHRASE -> "phraseto_tsquery('simple', " + folded(t.text(), firstParam, params) + ")";
+            case PREFIX -> {
+                int space = t.text().lastIndexOf(' ');
+                String leading = space < 0 ? null : "phraseto_tsquery('simple', "
+                        + folded(t.text().substring(0, space), firstParam, params) + ")";
+                String last = String.format(QUOTED_PREFIX, folded(t.text().substring(space + 1), firstParam,
+                        params));
+                yield leading == null ? last : "tsquery_phrase(" + leading + ", " + last + ")";
+            }
         };
     }
 
-    private static String parameter(SearchQuery.Term t) {
-        if (t.kind() != SearchQuery.Kind.PREFIX) {
-            return t.text();
-        }
-        List<String> lexemes = new ArrayList<>();
-        for (String token : t.text().split(" ")) {
-            lexemes.add("'" + token + "'");
-        }
-        return String.join(" <-> ", lexemes) + ":*";
+    private static String folded(String text, int firstParam, List<Object> params) {
+        params.add(text);
+        return "parley_search_fold($" + (firstParam + params.size() - 1) + "::text)";
     }
 
     @Override
