@@ -21,4 +21,7 @@ CREATE FUNCTION parley_search_fold(text) RETURNS text
 ALTER TABLE messages ADD COLUMN search tsvector
     GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, parley_search_fold(content))) STORED;
 
-CREATE INDEX messages_search ON messages USING gin (search);
+-- The tenant is the index's first column (btree_gin, also a trusted contrib extension, indexes a uuid in GIN), so
+-- that a search reads only its tenant's matching rows from the table instead of every tenant's and filtering after.
+CREATE EXTENSION IF NOT EXISTS btree_gin WITH SCHEMA public;
+CREATE INDEX messages_search ON messages USING gin (tenant_id, search);

@@ -66,8 +66,8 @@ class SqliteSearchBackfill {
         }
         long from = Math.max(0, upto - batch);
         int indexed;
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO messages_fts (rowid, content) "
-                + "SELECT rowid, content FROM messages WHERE rowid > ? AND rowid <= ?")) {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO messages_fts (rowid, content, tenant_id) "
+                + "SELECT rowid, content, tenant_id FROM messages WHERE rowid > ? AND rowid <= ?")) {
             ps.setLong(1, from);
             ps.setLong(2, upto);
             indexed = ps.executeUpdate();

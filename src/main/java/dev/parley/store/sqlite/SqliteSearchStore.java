@@ -23,8 +23,9 @@ import dev.parley.store.SearchStore;
 import io.smallrye.mutiny.Uni;
 
 /**
- * Search on SQLite: FTS5 ({@code messages_fts}, V9) finds the matching rowids and ranks them with bm25; the join to
- * {@code messages} and {@code conversations} scopes them to the tenant and applies the filters, in the same query.
+ * Search on SQLite: FTS5 ({@code messages_fts}, V9) finds the tenant's matching rowids and ranks them with bm25 (the
+ * tenant column weighs nothing); the join to {@code messages} and {@code conversations} checks the tenant exactly and
+ * applies the filters, in the same query.
  */
 @ApplicationScoped
 @Typed(SqliteSearchStore.class)
@@ -39,16 +40,21 @@ public class SqliteSearchStore implements SearchStore {
     /**
      * The query as an FTS5 expression made only of double-quoted strings (a quote inside doubled), each of which FTS5
      * tokenizes like the text (a string of several tokens is a phrase), so nothing the user typed is read as FTS5
-     * syntax: {@code ("a" AND "b c" AND "d"*) NOT ("x" OR "y")}.
+     * syntax; the user's terms are confined to the {@code content} column, and the tenant narrows the match inside
+     * FTS5: {@code (tenant_id : "3c4d5e6f7a8b" AND content : ("a" AND "b c" AND "d"*)) NOT content : ("x" OR "y")}.
+     * The tenant token is the last group of the tenant's id (its random part in a UUIDv7): unique in practice, and
+     * the join checks the whole id anyway, so a shared token could only cost time, never show another tenant's rows.
      */
-    static String matchExpression(SearchQuery query) {
-        String included = query.included().stream().map(SqliteSearchStore::quoted)
-                .collect(Collectors.joining(" AND ", "(", ")"));
+    static String matchExpression(UUID tenantId, SearchQuery query) {
+        String id = tenantId.toString();
+        String included = "(tenant_id : \"" + id.substring(id.lastIndexOf('-') + 1) + "\" AND content : "
+                + query.included().stream().map(SqliteSearchStore::quoted).collect(Collectors.joining(" AND ", "(", ")"))
+                + ")";
         List<SearchQuery.Term> excluded = query.excludedTerms();
         if (excluded.isEmpty()) {
             return included;
         }
-        return included + " NOT " + excluded.stream().map(SqliteSearchStore::quoted)
+        return included + " NOT content : " + excluded.stream().map(SqliteSearchStore::quoted)
                 .collect(Collectors.joining(" OR ", "(", ")"));
     }
 
@@ -60,7 +66,7 @@ public class SqliteSearchStore implements SearchStore {
     @Override
     public Uni<Page> search(UUID tenantId, SearchQuery query, Filter filter, SearchCursor after, int limit) {
         StringBuilder inner = new StringBuilder("SELECT m.id, m.conversation_id, m.role, m.created_at, m.content, "
-                + "c.title, -bm25(messages_fts) AS rank FROM messages_fts "
+                + "c.title, -bm25(messages_fts, 1.0, 0.0) AS rank FROM messages_fts "
                 + "JOIN messages m ON m.rowid = messages_fts.rowid "
                 + "JOIN conversations c ON c.id = m.conversation_id "
                 + "WHERE messages_fts MATCH ? AND m.tenant_id = ? AND c.tenant_id = ?");
@@ -83,7 +89,7 @@ public class SqliteSearchStore implements SearchStore {
                 + (after == null ? "" : " WHERE rank < ? OR (rank = ? AND (created_at < ? OR (created_at = ? "
                         + "AND id < ?)))")
                 + " ORDER BY rank DESC, created_at DESC, id DESC LIMIT ?";
-        String match = matchExpression(query);
+        String match = matchExpression(tenantId, query);
         return readers.read(c -> {
             try (PreparedStatement ps = c.prepareStatement(sql)) {
                 int i = 1;
