@@ -21,6 +21,7 @@ import dev.parley.store.DatabaseUrl;
 import dev.parley.store.Dialect;
 import dev.parley.store.Heartbeats;
 import dev.parley.store.MessageStore;
+import dev.parley.store.SearchStore;
 import dev.parley.store.TenantStore;
 import dev.parley.store.TurnStore;
 import dev.parley.store.UpstreamStore;
@@ -29,6 +30,7 @@ import dev.parley.store.postgres.PgBillingStore;
 import dev.parley.store.postgres.PgConversationStore;
 import dev.parley.store.postgres.PgHeartbeats;
 import dev.parley.store.postgres.PgMessageStore;
+import dev.parley.store.postgres.PgSearchStore;
 import dev.parley.store.postgres.PgTenantStore;
 import dev.parley.store.postgres.PgTurnStore;
 import dev.parley.store.postgres.PgUpstreamStore;
@@ -41,6 +43,7 @@ import dev.parley.store.sqlite.SqliteConversationStore;
 import dev.parley.store.sqlite.SqliteDialect;
 import dev.parley.store.sqlite.SqliteHeartbeats;
 import dev.parley.store.sqlite.SqliteMessageStore;
+import dev.parley.store.sqlite.SqliteSearchStore;
 import dev.parley.store.sqlite.SqliteSettings;
 import dev.parley.store.sqlite.SqliteTenantStore;
 import dev.parley.store.sqlite.SqliteTurnStore;
@@ -116,6 +119,12 @@ public class ActiveBackend {
     @Produces
     @ApplicationScoped
     MessageStore messages(DatabaseUrl url, Instance<SqliteMessageStore> sqlite, Instance<PgMessageStore> postgres) {
+        return pick(url, sqlite, postgres);
+    }
+
+    @Produces
+    @ApplicationScoped
+    SearchStore search(DatabaseUrl url, Instance<SqliteSearchStore> sqlite, Instance<PgSearchStore> postgres) {
         return pick(url, sqlite, postgres);
     }
 

@@ -25,8 +25,8 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * The page's search box ({@code GET /api/search}, issue 16) and usage panel ({@code GET /api/usage}, issue 13) in a
- * real browser. Those APIs are being built elsewhere: the tests marked {@code @Disabled} drive the real endpoints and
- * are to be enabled when they land; the others answer the page's requests in the browser with the response shapes
+ * real browser. The search test against the real endpoint runs; the usage one marked {@code @Disabled} is to be
+ * enabled when {@code /api/usage} lands; the others answer the page's requests in the browser with the response shapes
  * those issues specify (or a 404, as a server without them answers), so they hold before and after.
  */
 public abstract class ChatPageSearchBrowserContract extends ChatPageBrowserBase {
@@ -107,7 +107,6 @@ public abstract class ChatPageSearchBrowserContract extends ChatPageBrowserBase 
     }
 
     @Test
-    @Disabled("enabled when /api/search lands")
     void searchFindsAStoredReplyAndOpensItsConversation() {
         FakeUpstream.reply = "The ferry to Naxos leaves at dawn.";
         String id = conversationViaApi("Island hopping");

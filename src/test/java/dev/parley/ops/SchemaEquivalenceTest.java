@@ -19,7 +19,9 @@ import dev.parley.testing.TestPostgres;
 
 /**
  * Both dialects' migrations must produce the same tables with the same columns, nullability and logical types, so
- * that data copies losslessly between the two backends.
+ * that data copies losslessly between the two backends. The search index is each dialect's own, like an index, and
+ * holds nothing that is not derived from the messages: SQLite's FTS5 tables ({@code messages_fts*}) and PostgreSQL's
+ * generated columns ({@code messages.search}) are left out.
  */
 class SchemaEquivalenceTest {
 
@@ -65,7 +67,7 @@ class SchemaEquivalenceTest {
         Map<String, String> cols = new TreeMap<>();
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT table_name, column_name, "
                 + "data_type, is_nullable FROM information_schema.columns WHERE table_schema = 'public' "
-                + "AND table_name <> 'flyway_schema_history'")) {
+                + "AND table_name <> 'flyway_schema_history' AND is_generated = 'NEVER'")) {
             while (rs.next()) {
                 cols.put(rs.getString(1) + "." + rs.getString(2),
                         logical(rs.getString(3)) + ("YES".equals(rs.getString(4)) ? " null" : " not null"));
@@ -84,7 +86,7 @@ class SchemaEquivalenceTest {
         Map<String, String> cols = new TreeMap<>();
         try (Statement st = c.createStatement(); ResultSet tables = st.executeQuery(
                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
-                        + "AND name <> 'flyway_schema_history'")) {
+                        + "AND name <> 'flyway_schema_history' AND name NOT LIKE 'messages_fts%'")) {
             while (tables.next()) {
                 String table = tables.getString(1);
                 try (Statement st2 = c.createStatement();

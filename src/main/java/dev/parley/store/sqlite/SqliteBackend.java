@@ -39,15 +39,18 @@ public class SqliteBackend implements Backend {
     private final SqliteReaders readers;
     private final InjectableInstance<AgroalDataSource> readerPool;
     private final Instance<Flyway> flyways;
+    private final SqliteSearchBackfill searchBackfill;
     private SqliteFileLock lock;
 
     SqliteBackend(DatabaseUrl url, SqliteSettings settings, SqliteWriter writer, SqliteReaders readers,
-            @DataSource("sqlite") InjectableInstance<AgroalDataSource> readerPool, @Any Instance<Flyway> flyways) {
+            @DataSource("sqlite") InjectableInstance<AgroalDataSource> readerPool, @Any Instance<Flyway> flyways,
+            SqliteSearchBackfill searchBackfill) {
         this.dialect = new SqliteDialect(url, settings);
         this.writer = writer;
         this.readers = readers;
         this.readerPool = readerPool;
         this.flyways = flyways;
+        this.searchBackfill = searchBackfill;
     }
 
     @Override
@@ -69,6 +72,11 @@ public class SqliteBackend implements Backend {
     @Override
     public void start() {
         writer.start();
+        // messages stored before the search index existed are indexed in the background, through the writer
+        readers.read(c -> {
+            searchBackfill.start(c);
+            return null;
+        }).await().indefinitely();
     }
 
     @Override

@@ -1,0 +1,166 @@
+package dev.parley.search;
+
+import java.text.Normalizer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Pattern;
+
+import dev.parley.store.SearchQuery;
+
+/**
+ * The snippet of a hit: a window of the message around its first match, HTML-escaped, with every occurrence of the
+ * query's (included) terms wrapped in {@code <mark>}...{@code </mark>}. Made here, once for both backends, so the two
+ * mark the same words: tokens compared case- and accent-folded, as both indexes compare them.
+ */
+public final class Snippets {
+
+    /** Characters of the message shown around the first match (before the ellipses). */
+    static final int WINDOW = 200;
+    /** How much of the window goes before the first match. */
+    static final int LEAD = 60;
+
+    private static final Pattern SPACES = Pattern.compile("\\s+");
+    private static final Pattern MARKS = Pattern.compile("\\p{M}+");
+
+    private Snippets() {
+    }
+
+    private record Token(int start, int end, String folded) {
+    }
+
+    private record Span(int start, int end) {
+    }
+
+    public static String of(String content, SearchQuery query) {
+        List<Token> tokens = tokenize(content);
+        List<List<String>> needles = new ArrayList<>();
+        List<Boolean> prefixes = new ArrayList<>();
+        for (SearchQuery.Term t : query.included()) {
+            List<String> folded = SearchQueryParser.tokens(t.text()).stream().map(Snippets::fold).toList();
+            if (!folded.isEmpty()) {
+                needles.add(folded);
+                prefixes.add(t.kind() == SearchQuery.Kind.PREFIX);
+            }
+        }
+        boolean[] marked = new boolean[tokens.size()];
+        for (int n = 0; n < needles.size(); n++) {
+            List<String> needle = needles.get(n);
+            for (int p = 0; p + needle.size() <= tokens.size(); p++) {
+                if (matches(tokens, p, needle, prefixes.get(n))) {
+                    for (int k = 0; k < needle.size(); k++) {
+                        marked[p + k] = true;
+                    }
+                }
+            }
+        }
+        List<Span> spans = new ArrayList<>();
+        for (int i = 0; i < tokens.size(); i++) {
+            if (marked[i]) {
+                spans.add(new Span(tokens.get(i).start(), tokens.get(i).end()));
+            }
+        }
+        int from = 0;
+        if (!spans.isEmpty() && spans.get(0).start() > LEAD) {
+            from = wordStart(content, spans.get(0).start() - LEAD);
+        }
+        int to = Math.min(content.length(), from + WINDOW);
+        if (to < content.length()) {
+            to = wordEnd(content, to, from);
+        }
+        StringBuilder out = new StringBuilder();
+        if (from > 0) {
+            out.append('…');
+        }
+        int at = from;
+        for (Span s : spans) {
+            if (s.start() < from || s.end() > to) {
+                continue;
+            }
+            escape(content, at, s.start(), out);
+            out.append("<mark>");
+            escape(content, s.start(), s.end(), out);
+            out.append("</mark>");
+            at = s.end();
+        }
+        escape(content, at, to, out);
+        if (to < content.length()) {
+            out.append('…');
+        }
+        return SPACES.matcher(out).replaceAll(" ").strip();
+    }
+
+    private static boolean matches(List<Token> tokens, int at, List<String> needle, boolean prefix) {
+        for (int k = 0; k < needle.size(); k++) {
+            String token = tokens.get(at + k).folded();
+            boolean last = k == needle.size() - 1;
+            if (!(last && prefix ? token.startsWith(needle.get(k)) : token.equals(needle.get(k)))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static List<Token> tokenize(String content) {
+        List<Token> tokens = new ArrayList<>();
+        int start = -1;
+        for (int i = 0; i < content.length();) {
+            int cp = content.codePointAt(i);
+            boolean part = SearchQueryParser.isTokenChar(cp) || (start >= 0 && SearchQueryParser.isMark(cp));
+            if (part && start < 0) {
+                start = i;
+            } else if (!part && start >= 0) {
+                tokens.add(new Token(start, i, fold(content.substring(start, i))));
+                start = -1;
+            }
+            i += Character.charCount(cp);
+        }
+        if (start >= 0) {
+            tokens.add(new Token(start, content.length(), fold(content.substring(start))));
+        }
+        return tokens;
+    }
+
+    /** Case and accents folded: decomposed, combining marks dropped, lower-cased. */
+    static String fold(String token) {
+        return MARKS.matcher(Normalizer.normalize(token, Normalizer.Form.NFD)).replaceAll("").toLowerCase(Locale.ROOT);
+    }
+
+    /** The start of the word at {@code i} (or {@code i} itself at a space), never splitting a surrogate pair. */
+    private static int wordStart(String s, int i) {
+        int j = i;
+        while (j > 0 && !Character.isWhitespace(s.charAt(j - 1)) && i - j < 20) {
+            j--;
+        }
+        if (j > 0 && !Character.isWhitespace(s.charAt(j - 1))) {
+            j = i;
+        }
+        return Character.isLowSurrogate(s.charAt(j)) ? j + 1 : j;
+    }
+
+    /** The end of the word around {@code i}, if one ends shortly before it; never splitting a surrogate pair. */
+    private static int wordEnd(String s, int i, int from) {
+        int j = i;
+        while (j > from && !Character.isWhitespace(s.charAt(j - 1)) && i - j < 20) {
+            j--;
+        }
+        if (j == from || !Character.isWhitespace(s.charAt(j - 1))) {
+            j = i;
+        }
+        return j < s.length() && Character.isLowSurrogate(s.charAt(j)) ? j - 1 : j;
+    }
+
+    private static void escape(String s, int from, int to, StringBuilder out) {
+        for (int i = from; i < to; i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '&' -> out.append("&amp;");
+                case '<' -> out.append("&lt;");
+                case '>' -> out.append("&gt;");
+                case '"' -> out.append("&quot;");
+                case '\'' -> out.append("&#39;");
+                default -> out.append(c);
+            }
+        }
+    }
+}
