@@ -4,6 +4,7 @@
  *   java -cp "target/quarkus-app/lib/main/*" bench/UsageLoad.java \
  *        [--backends sqlite,postgres] [--pg-admin-url postgresql://postgres@127.0.0.1:5432/postgres] \
  *        [--concurrency 40] [--seconds 30] [--warmup 15] [--keys 1000] [--models 10] [--days 365] [--requests 200]
+ *        [--parts limits,reports]
  *
  * Part 1, limits on and off under the same load: two tenants on one packaged Parley, one without limits and one whose
  * tenant and key both have every limit set (high enough never to refuse, so every check and counter update runs).
@@ -72,6 +73,7 @@ public class UsageLoad {
     static int days = 365;
     static int requests = 200;
     static int tokens = 20;
+    static List<String> parts = List.of("limits", "reports");
     static int delayMs = 20;
 
     static final String ADMIN = "usage-bench-admin-key-0123456789";
@@ -94,6 +96,7 @@ public class UsageLoad {
                 case "--models" -> models = Integer.parseInt(args[i + 1]);
                 case "--days" -> days = Integer.parseInt(args[i + 1]);
                 case "--requests" -> requests = Integer.parseInt(args[i + 1]);
+                case "--parts" -> parts = Arrays.asList(args[i + 1].split(","));
                 default -> {
                     System.err.println("unknown option " + args[i]);
                     System.exit(2);
@@ -135,12 +138,16 @@ public class UsageLoad {
             send(parley.base, ADMIN, "PUT", "/api/admin/tenants/" + limited[0] + "/limits", HIGH, 200);
             send(parley.base, limited[1], "PATCH", "/api/keys/" + limited[2], "{\"limits\":" + HIGH + "}", 200);
 
-            Map<String, Load> load = drive(parley.base, List.of(free[1], limited[1]));
+            Map<String, Load> load = parts.contains("limits") ? drive(parley.base, List.of(free[1], limited[1]))
+                    : Map.of(free[1], new Load(), limited[1], new Load());
             parley.stop();
+            Map<String, double[]> reports = new LinkedHashMap<>();
+            if (!parts.contains("reports")) {
+                return json(backend, load.get(free[1]), load.get(limited[1]), 0, reports);
+            }
 
             long seeded = seed(databaseUrl, UUID.fromString(reporting[0]));
             parley = Parley.start(dir, databaseUrl, upstream);
-            Map<String, double[]> reports = new LinkedHashMap<>();
             try {
                 for (String groupBy : List.of("", "model", "day", "key", "day,model")) {
                     reports.put(groupBy.isEmpty() ? "none" : groupBy, reportLatency(parley.base, reporting[1], groupBy,
@@ -267,6 +274,8 @@ public class UsageLoad {
         // sums for the coarser grains, filled while the daily rows are written
         Map<String, long[]> tenantDaily = new LinkedHashMap<>();
         Map<String, long[]> keyMonthly = new LinkedHashMap<>();
+        Map<String, long[]> keyOnlyDaily = new LinkedHashMap<>();
+        Map<String, long[]> keyOnlyMonthly = new LinkedHashMap<>();
         long rows = 0;
         try (Connection c = connect(databaseUrl)) {
             c.setAutoCommit(false);
@@ -297,6 +306,8 @@ public class UsageLoad {
                                 add(tenantDaily, day + "|" + model + "|" + reason, turns, in, out);
                                 add(keyMonthly, day.substring(0, 7) + "|" + key + "|" + model + "|" + reason, turns, in,
                                         out);
+                                add(keyOnlyDaily, day + "|" + key + "|" + reason, turns, in, out);
+                                add(keyOnlyMonthly, day.substring(0, 7) + "|" + key + "|" + reason, turns, in, out);
                                 if (rows % 5_000 == 0) {
                                     ps.executeBatch();
                                 }
@@ -347,6 +358,31 @@ public class UsageLoad {
                     }
                 }
                 ps.executeBatch();
+            }
+            for (Map.Entry<String, Map<String, long[]>> grain : Map.of("usage_key_only_daily", keyOnlyDaily,
+                    "usage_key_only_monthly", keyOnlyMonthly).entrySet()) {
+                String period = grain.getKey().endsWith("daily") ? "day" : "month";
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + grain.getKey() + " (id, tenant_id, "
+                        + "key_id, " + period + ", finish_reason, turns, tokens_in, tokens_out) VALUES (" + idType
+                        + ", " + idType + ", " + idType + ", ?, ?, ?, ?, ?)")) {
+                    int n = 0;
+                    for (Map.Entry<String, long[]> e : grain.getValue().entrySet()) {
+                        String[] k = e.getKey().split("\\|");
+                        ps.setString(1, UUID.randomUUID().toString());
+                        ps.setString(2, tenant.toString());
+                        ps.setString(3, k[1]);
+                        ps.setString(4, k[0]);
+                        ps.setString(5, k[2]);
+                        ps.setLong(6, e.getValue()[0]);
+                        ps.setLong(7, e.getValue()[1]);
+                        ps.setLong(8, e.getValue()[2]);
+                        ps.addBatch();
+                        if (++n % 5_000 == 0) {
+                            ps.executeBatch();
+                        }
+                    }
+                    ps.executeBatch();
+                }
             }
             c.commit();
             try (Statement st = c.createStatement()) {

@@ -28,7 +28,8 @@ import io.vertx.mutiny.sqlclient.Tuple;
  * A turn's two writes, each one transaction on the Vert.x reactive pool (the hot path, so plain SQL rather than
  * Hibernate sessions). Every replica shares the counters: the admission's checks are atomic upserts on one row per
  * subject and window, and the month row, which every admission of a subject updates first, holds its row lock to the
- * end of the transaction, so one subject's admissions are serialised across replicas without any table lock.
+ * end of the transaction, so one subject's admissions are serialised across replicas without any table lock. The
+ * admission is the transaction's last step, so that lock is held only for the admission and the commit.
  */
 @ApplicationScoped
 @Typed(PgTurnStore.class)
@@ -46,11 +47,14 @@ public class PgTurnStore implements TurnStore {
 
     @Override
     public Uni<Void> start(TurnStart start) {
+        // the messages first, the admission last: the admission locks the subjects' month rows until the commit, so
+        // it comes right before it, and one subject's concurrent turns wait for each other only that long; refused,
+        // the whole transaction rolls back and nothing is stored
         return pool.get().withTransaction(c -> {
-            Uni<Void> admitted = start.admission() == null ? Uni.createFrom().voidItem() : admit(c, start.admission());
-            return admitted.chain(() -> start.newConversation() != null
+            Uni<Void> stored = start.newConversation() != null
                     ? insertConversation(c, start.newConversation()).chain(() -> insertMessages(c, start.messages()))
-                    : append(c, start.messages()));
+                    : append(c, start.messages());
+            return start.admission() == null ? stored : stored.chain(() -> admit(c, start.admission()));
         });
     }
 
