@@ -36,6 +36,7 @@ import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.LocalDate;
@@ -303,11 +304,12 @@ public class UsageLoad {
                                 ps.setLong(9, out);
                                 ps.addBatch();
                                 rows++;
-                                add(tenantDaily, day + "|" + model + "|" + reason, turns, in, out);
-                                add(keyMonthly, day.substring(0, 7) + "|" + key + "|" + model + "|" + reason, turns, in,
-                                        out);
-                                add(keyOnlyDaily, day + "|" + key + "|" + reason, turns, in, out);
-                                add(keyOnlyMonthly, day.substring(0, 7) + "|" + key + "|" + reason, turns, in, out);
+                                // keys: the grouping values in the order insertSums writes their columns
+                                add(tenantDaily, model + "|" + day + "|" + reason, turns, in, out);
+                                add(keyMonthly, key + "|" + model + "|" + day.substring(0, 7) + "|" + reason, turns,
+                                        in, out);
+                                add(keyOnlyDaily, key + "|" + day + "|" + reason, turns, in, out);
+                                add(keyOnlyMonthly, key + "|" + day.substring(0, 7) + "|" + reason, turns, in, out);
                                 if (rows % 5_000 == 0) {
                                     ps.executeBatch();
                                 }
@@ -320,70 +322,14 @@ public class UsageLoad {
                 }
                 ps.executeBatch();
             }
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO usage_tenant_daily (id, tenant_id, model, day, "
-                    + "finish_reason, turns, tokens_in, tokens_out) VALUES (" + idType + ", " + idType
-                    + ", ?, ?, ?, ?, ?, ?)")) {
-                for (Map.Entry<String, long[]> e : tenantDaily.entrySet()) {
-                    String[] k = e.getKey().split("\\|");
-                    ps.setString(1, UUID.randomUUID().toString());
-                    ps.setString(2, tenant.toString());
-                    ps.setString(3, k[1]);
-                    ps.setString(4, k[0]);
-                    ps.setString(5, k[2]);
-                    ps.setLong(6, e.getValue()[0]);
-                    ps.setLong(7, e.getValue()[1]);
-                    ps.setLong(8, e.getValue()[2]);
-                    ps.addBatch();
-                }
-                ps.executeBatch();
-            }
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO usage_key_monthly (id, tenant_id, key_id, model, "
-                    + "month, finish_reason, turns, tokens_in, tokens_out) VALUES (" + idType + ", " + idType + ", "
-                    + idType + ", ?, ?, ?, ?, ?, ?)")) {
-                int n = 0;
-                for (Map.Entry<String, long[]> e : keyMonthly.entrySet()) {
-                    String[] k = e.getKey().split("\\|");
-                    ps.setString(1, UUID.randomUUID().toString());
-                    ps.setString(2, tenant.toString());
-                    ps.setString(3, k[1]);
-                    ps.setString(4, k[2]);
-                    ps.setString(5, k[0]);
-                    ps.setString(6, k[3]);
-                    ps.setLong(7, e.getValue()[0]);
-                    ps.setLong(8, e.getValue()[1]);
-                    ps.setLong(9, e.getValue()[2]);
-                    ps.addBatch();
-                    if (++n % 5_000 == 0) {
-                        ps.executeBatch();
-                    }
-                }
-                ps.executeBatch();
-            }
-            for (Map.Entry<String, Map<String, long[]>> grain : Map.of("usage_key_only_daily", keyOnlyDaily,
-                    "usage_key_only_monthly", keyOnlyMonthly).entrySet()) {
-                String period = grain.getKey().endsWith("daily") ? "day" : "month";
-                try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + grain.getKey() + " (id, tenant_id, "
-                        + "key_id, " + period + ", finish_reason, turns, tokens_in, tokens_out) VALUES (" + idType
-                        + ", " + idType + ", " + idType + ", ?, ?, ?, ?, ?)")) {
-                    int n = 0;
-                    for (Map.Entry<String, long[]> e : grain.getValue().entrySet()) {
-                        String[] k = e.getKey().split("\\|");
-                        ps.setString(1, UUID.randomUUID().toString());
-                        ps.setString(2, tenant.toString());
-                        ps.setString(3, k[1]);
-                        ps.setString(4, k[0]);
-                        ps.setString(5, k[2]);
-                        ps.setLong(6, e.getValue()[0]);
-                        ps.setLong(7, e.getValue()[1]);
-                        ps.setLong(8, e.getValue()[2]);
-                        ps.addBatch();
-                        if (++n % 5_000 == 0) {
-                            ps.executeBatch();
-                        }
-                    }
-                    ps.executeBatch();
-                }
-            }
+            insertSums(c, idType, tenant, "usage_tenant_daily", List.of("model", "day", "finish_reason"),
+                    tenantDaily);
+            insertSums(c, idType, tenant, "usage_key_monthly", List.of("key_id", "model", "month", "finish_reason"),
+                    keyMonthly);
+            insertSums(c, idType, tenant, "usage_key_only_daily", List.of("key_id", "day", "finish_reason"),
+                    keyOnlyDaily);
+            insertSums(c, idType, tenant, "usage_key_only_monthly", List.of("key_id", "month", "finish_reason"),
+                    keyOnlyMonthly);
             c.commit();
             try (Statement st = c.createStatement()) {
                 st.execute(sqlite ? "ANALYZE" : "VACUUM ANALYZE");
@@ -396,6 +342,37 @@ public class UsageLoad {
             }
         }
         return rows;
+    }
+
+    /** Writes one coarser rollup of the tenant: each key of {@code sums} holds the values of {@code columns}. */
+    static void insertSums(Connection c, String idType, UUID tenant, String table, List<String> columns,
+            Map<String, long[]> sums) throws SQLException {
+        StringBuilder marks = new StringBuilder();
+        for (String column : columns) {
+            marks.append(column.equals("key_id") ? idType : "?").append(", ");
+        }
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + table + " (id, tenant_id, "
+                + String.join(", ", columns) + ", turns, tokens_in, tokens_out) VALUES (" + idType + ", " + idType
+                + ", " + marks + "?, ?, ?)")) {
+            int n = 0;
+            for (Map.Entry<String, long[]> e : sums.entrySet()) {
+                String[] values = e.getKey().split("\\|");
+                int i = 1;
+                ps.setString(i++, UUID.randomUUID().toString());
+                ps.setString(i++, tenant.toString());
+                for (String v : values) {
+                    ps.setString(i++, v);
+                }
+                for (long count : e.getValue()) {
+                    ps.setLong(i++, count);
+                }
+                ps.addBatch();
+                if (++n % 5_000 == 0) {
+                    ps.executeBatch();
+                }
+            }
+            ps.executeBatch();
+        }
     }
 
     static void add(Map<String, long[]> sums, String key, long turns, long in, long out) {
