@@ -21,15 +21,17 @@ import dev.parley.store.UuidV7;
 import io.quarkus.arc.InjectableInstance;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
  * A turn's two writes, each one transaction on the Vert.x reactive pool (the hot path, so plain SQL rather than
  * Hibernate sessions). Every replica shares the counters: the admission's checks are atomic upserts on one row per
- * subject and window, and the month row, which every admission of a subject updates first, holds its row lock to the
- * end of the transaction, so one subject's admissions are serialised across replicas without any table lock. The
- * admission is the transaction's last step, so that lock is held only for the admission and the commit.
+ * subject and window, all in one statement, and the month row, which every admission of a subject updates first, holds
+ * its row lock to the end of the transaction, so one subject's admissions are serialised across replicas without any
+ * table lock. The admission is the transaction's last step, so that lock is held only for the admission (one or two
+ * statements) and the commit; the settlement is one statement, the last of the reply's transaction.
  */
 @ApplicationScoped
 @Typed(PgTurnStore.class)
@@ -103,52 +105,114 @@ public class PgTurnStore implements TurnStore {
 
     // --- admission -----------------------------------------------------------------------------------------------
 
-    private static final String UPSERT_WINDOW = "INSERT INTO usage_windows (id, subject_id, period, requests, tokens) "
-            + "VALUES ($1, $2, $3, 1, $4) ON CONFLICT (subject_id, period) DO UPDATE SET "
-            + "requests = usage_windows.requests + 1, tokens = usage_windows.tokens + excluded.tokens ";
-
+    /**
+     * Admits a turn in one statement for every limited subject (data-modifying CTEs: the month, minute and in-flight
+     * upserts, each guarded by its limit), plus, when a subject limits concurrent turns, one query that sums its
+     * live in-flight rows. The month upsert takes the subject's month row lock first, and the sum is a later
+     * statement, so it sees every admission of that subject that held the lock before: one subject's admissions are
+     * serialised across replicas for one or two statements and the commit.
+     */
     private static Uni<Void> admit(SqlConnection c, Admission a) {
-        Uni<Void> chain = Uni.createFrom().voidItem();
+        List<Subject> limited = new ArrayList<>();
         for (Subject s : a.subjects()) {
             if (s.limits().any()) {
-                chain = chain.chain(() -> admit(c, a, s));
+                LimitExceeded zero = zeroLimit(s, a.at());
+                if (zero != null) {
+                    return Uni.createFrom().failure(zero);
+                }
+                limited.add(s);
             }
         }
-        return chain;
+        if (limited.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        Statement upserts = upserts(a, limited);
+        return c.preparedQuery(upserts.sql()).execute(upserts.params()).chain(rows -> {
+            Row row = rows.iterator().next();
+            for (int i = 0; i < limited.size(); i++) {
+                Subject s = limited.get(i);
+                if (row.getLong("m" + i) == 0) {
+                    return Uni.createFrom().failure(new LimitExceeded(LimitExceeded.Kind.MONTHLY_TOKEN_BUDGET,
+                            s.kind(), s.limits().monthlyTokenBudget(), nextMonth(a.at())));
+                }
+                if (s.limits().perMinute() && row.getLong("n" + i) == 0) {
+                    return minuteRefusal(c, s, a);
+                }
+            }
+            return inFlight(c, a, limited);
+        });
     }
 
-    private static Uni<Void> admit(SqlConnection c, Admission a, Subject s) {
-        Limits l = s.limits();
-        LimitExceeded zero = zeroLimit(s, a.at());
-        if (zero != null) {
-            return Uni.createFrom().failure(zero);
+    /** SQL and its parameters. */
+    private record Statement(String sql, Tuple params) {
+    }
+
+    private static Statement upserts(Admission a, List<Subject> limited) {
+        StringBuilder with = new StringBuilder("WITH ");
+        StringBuilder select = new StringBuilder(" SELECT ");
+        List<Object> p = new ArrayList<>();
+        for (int i = 0; i < limited.size(); i++) {
+            Subject s = limited.get(i);
+            Limits l = s.limits();
+            int subject = param(p, s.id());
+            int reserve = param(p, a.reservedTokens());
+            with.append(i == 0 ? "" : ", ").append("m").append(i).append(" AS (").append(UPSERT_WINDOW.formatted(
+                    param(p, UuidV7.next()), subject, param(p, a.month()), reserve))
+                    .append("WHERE $").append(param(p, l.monthlyTokenBudget())).append("::bigint IS NULL OR ")
+                    .append("usage_windows.tokens < $").append(p.size()).append(" RETURNING 1)");
+            select.append(i == 0 ? "" : ", ").append("(SELECT count(*) FROM m").append(i).append(") AS m").append(i);
+            if (l.perMinute()) {
+                int rpm = param(p, l.requestsPerMinute());
+                int tpm = param(p, l.tokensPerMinute());
+                with.append(", n").append(i).append(" AS (").append(UPSERT_WINDOW.formatted(param(p, UuidV7.next()),
+                        subject, param(p, a.minute()), reserve)).append("WHERE ($").append(rpm)
+                        .append("::bigint IS NULL OR usage_windows.requests < $").append(rpm).append(") AND ($")
+                        .append(tpm).append("::bigint IS NULL OR usage_windows.tokens < $").append(tpm)
+                        .append(") RETURNING 1)");
+                select.append(", (SELECT count(*) FROM n").append(i).append(") AS n").append(i);
+            }
+            if (l.concurrentTurns() != null) {
+                with.append(", f").append(i).append(" AS (INSERT INTO usage_in_flight (id, subject_id, instance, ")
+                        .append("turns) VALUES ($").append(param(p, UuidV7.next())).append(", $").append(subject)
+                        .append(", $").append(param(p, a.instance())).append(", 1) ON CONFLICT (subject_id, ")
+                        .append("instance) DO UPDATE SET turns = usage_in_flight.turns + 1 RETURNING 1)");
+            }
         }
-        long reserve = a.reservedTokens();
-        Uni<Void> month = c.preparedQuery(UPSERT_WINDOW + "WHERE $5::bigint IS NULL OR usage_windows.tokens < $5 "
-                + "RETURNING tokens").execute(Tuple.from(java.util.Arrays.asList(UuidV7.next(), s.id(), a.month(),
-                        reserve, l.monthlyTokenBudget())))
-                .chain(rows -> rows.size() == 0 ? Uni.createFrom().failure(new LimitExceeded(
-                        LimitExceeded.Kind.MONTHLY_TOKEN_BUDGET, s.kind(), l.monthlyTokenBudget(), nextMonth(a.at())))
-                        : Uni.createFrom().voidItem());
-        Uni<Void> minute = !l.perMinute() ? month : month.chain(() -> c.preparedQuery(UPSERT_WINDOW
-                + "WHERE ($5::bigint IS NULL OR usage_windows.requests < $5) AND ($6::bigint IS NULL OR "
-                + "usage_windows.tokens < $6) RETURNING requests").execute(Tuple.from(java.util.Arrays.asList(
-                        UuidV7.next(), s.id(), a.minute(), reserve, l.requestsPerMinute(), l.tokensPerMinute())))
-                .chain(rows -> rows.size() > 0 ? Uni.createFrom().voidItem() : minuteRefusal(c, s, a)));
-        if (l.concurrentTurns() == null) {
-            return minute;
+        return new Statement(with.append(select).toString(), Tuple.from(p));
+    }
+
+    /** Adds a parameter, answering its number. */
+    private static int param(List<Object> params, Object value) {
+        params.add(value);
+        return params.size();
+    }
+
+    /** The month, then the minute window: $1 id, $2 subject, $3 period, $4 reserved tokens; a guard follows. */
+    private static final String UPSERT_WINDOW = "INSERT INTO usage_windows (id, subject_id, period, requests, tokens) "
+            + "VALUES ($%d, $%d, $%d, 1, $%d) ON CONFLICT (subject_id, period) DO UPDATE SET "
+            + "requests = usage_windows.requests + 1, tokens = usage_windows.tokens + excluded.tokens ";
+
+    /** The concurrent turns of the subjects that limit them: their live in-flight rows, this admission's included. */
+    private static Uni<Void> inFlight(SqlConnection c, Admission a, List<Subject> limited) {
+        List<Subject> counted = limited.stream().filter(s -> s.limits().concurrentTurns() != null).toList();
+        if (counted.isEmpty()) {
+            return Uni.createFrom().voidItem();
         }
-        return minute.chain(() -> c.preparedQuery("INSERT INTO usage_in_flight (id, subject_id, instance, turns) "
-                + "VALUES ($1, $2, $3, 1) ON CONFLICT (subject_id, instance) DO UPDATE SET "
-                + "turns = usage_in_flight.turns + 1").execute(Tuple.of(UuidV7.next(), s.id(), a.instance())))
-                .chain(() -> c.preparedQuery("SELECT coalesce(sum(f.turns), 0) AS n FROM usage_in_flight f "
-                        + "LEFT JOIN heartbeats h ON h.instance = f.instance WHERE f.subject_id = $1 "
-                        + "AND (f.instance = $2 OR h.beat_at >= $3)")
-                        .execute(Tuple.of(s.id(), a.instance(), at(a.at().minus(ALIVE)))))
-                .chain(rows -> rows.iterator().next().getLong("n") > l.concurrentTurns()
-                        ? Uni.createFrom().failure(new LimitExceeded(LimitExceeded.Kind.CONCURRENT_TURNS, s.kind(),
-                                l.concurrentTurns(), a.at().plusSeconds(1)))
-                        : Uni.createFrom().voidItem());
+        UUID[] ids = counted.stream().map(Subject::id).toArray(UUID[]::new);
+        return c.preparedQuery("SELECT f.subject_id, sum(f.turns) AS n FROM usage_in_flight f LEFT JOIN heartbeats h "
+                + "ON h.instance = f.instance WHERE f.subject_id = ANY($1) AND (f.instance = $2 OR h.beat_at >= $3) "
+                + "GROUP BY f.subject_id").execute(Tuple.of(ids, a.instance(), at(a.at().minus(ALIVE))))
+                .chain(rows -> {
+                    for (Row row : rows) {
+                        Subject s = counted.stream().filter(x -> x.id().equals(row.getUUID("subject_id")))
+                                .findFirst().orElseThrow();
+                        if (row.getLong("n") > s.limits().concurrentTurns()) {
+                            return Uni.createFrom().failure(new LimitExceeded(LimitExceeded.Kind.CONCURRENT_TURNS,
+                                    s.kind(), s.limits().concurrentTurns(), a.at().plusSeconds(1)));
+                        }
+                    }
+                    return Uni.createFrom().voidItem();
+                });
     }
 
     private static Uni<Void> minuteRefusal(SqlConnection c, Subject s, Admission a) {
@@ -193,27 +257,38 @@ public class PgTurnStore implements TurnStore {
 
     // --- settlement ----------------------------------------------------------------------------------------------
 
+    /**
+     * Settles the reservation to the real count in one statement: each subject's month window (an upsert: the month
+     * may have turned since the admission), its minute window and its in-flight row.
+     */
     private static Uni<Void> settle(SqlConnection c, Admission a, long spent) {
-        Uni<Void> chain = Uni.createFrom().voidItem();
+        StringBuilder with = new StringBuilder("WITH ");
+        List<Object> p = new ArrayList<>();
+        int part = 0;
         for (Subject s : a.subjects()) {
             Limits l = s.limits();
             long reserved = l.any() ? a.reservedTokens() : 0;
-            chain = chain.chain(() -> c.preparedQuery("INSERT INTO usage_windows (id, subject_id, period, requests, "
-                    + "tokens) VALUES ($1, $2, $3, 0, $4) ON CONFLICT (subject_id, period) DO UPDATE SET "
-                    + "tokens = usage_windows.tokens + excluded.tokens")
-                    .execute(Tuple.of(UuidV7.next(), s.id(), a.month(), spent - reserved)).replaceWithVoid());
+            int subject = param(p, s.id());
+            with.append(part == 0 ? "" : ", ").append("s").append(part++).append(" AS (INSERT INTO usage_windows (id, ")
+                    .append("subject_id, period, requests, tokens) VALUES ($").append(param(p, UuidV7.next()))
+                    .append(", $").append(subject).append(", $").append(param(p, a.month())).append(", 0, $")
+                    .append(param(p, spent - reserved)).append(") ON CONFLICT (subject_id, period) DO UPDATE SET ")
+                    .append("tokens = usage_windows.tokens + excluded.tokens RETURNING 1)");
             if (l.perMinute()) {
-                chain = chain.chain(() -> c.preparedQuery("UPDATE usage_windows SET tokens = tokens + $1 "
-                        + "WHERE subject_id = $2 AND period = $3")
-                        .execute(Tuple.of(spent - a.reservedTokens(), s.id(), a.minute())).replaceWithVoid());
+                with.append(", s").append(part++).append(" AS (UPDATE usage_windows SET tokens = tokens + $")
+                        .append(param(p, spent - a.reservedTokens())).append(" WHERE subject_id = $").append(subject)
+                        .append(" AND period = $").append(param(p, a.minute())).append(" RETURNING 1)");
             }
             if (l.concurrentTurns() != null) {
-                chain = chain.chain(() -> c.preparedQuery("UPDATE usage_in_flight SET turns = turns - 1 "
-                        + "WHERE subject_id = $1 AND instance = $2 AND turns > 0")
-                        .execute(Tuple.of(s.id(), a.instance())).replaceWithVoid());
+                with.append(", s").append(part++).append(" AS (UPDATE usage_in_flight SET turns = turns - 1 ")
+                        .append("WHERE subject_id = $").append(subject).append(" AND instance = $")
+                        .append(param(p, a.instance())).append(" AND turns > 0 RETURNING 1)");
             }
         }
-        return chain;
+        if (part == 0) {
+            return Uni.createFrom().voidItem();
+        }
+        return c.preparedQuery(with.append(" SELECT 1").toString()).execute(Tuple.from(p)).replaceWithVoid();
     }
 
     /** One upsert of a rollup row: {@code %1$s} the table, {@code %2$s} its grouping columns, {@code %3$s} values. */
