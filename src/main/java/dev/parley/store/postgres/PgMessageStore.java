@@ -12,28 +12,33 @@ import dev.parley.store.Cursor;
 import dev.parley.store.Message;
 import dev.parley.store.MessageStore;
 import dev.parley.store.Page;
+import io.quarkus.arc.InjectableInstance;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
 
+/**
+ * Message reads on the hot path (a turn's history, a conversation's pages): plain SQL on the Vert.x reactive pool,
+ * without a Hibernate session.
+ */
 @ApplicationScoped
 @Typed(PgMessageStore.class)
 public class PgMessageStore implements MessageStore {
 
-    private final PgSessions sessions;
+    private final InjectableInstance<Pool> pool;
 
-    PgMessageStore(PgSessions sessions) {
-        this.sessions = sessions;
+    PgMessageStore(InjectableInstance<Pool> pool) {
+        this.pool = pool;
     }
 
     @Override
     public Uni<List<Message>> recent(UUID tenantId, UUID conversationId, int limit) {
-        return sessions.inSession(s -> s.createSelectionQuery("from MessageEntity where tenantId = :tenant "
-                + "and conversationId = :conversation order by createdAt desc, id desc", MessageEntity.class)
-                .setParameter("tenant", tenantId)
-                .setParameter("conversation", conversationId)
-                .setMaxResults(limit)
-                .getResultList())
-                .map(rows -> {
-                    List<Message> messages = new ArrayList<>(rows.stream().map(MessageEntity::toRecord).toList());
+        return pool.get().preparedQuery("SELECT " + COLUMNS + " FROM messages WHERE tenant_id = $1 AND "
+                + "conversation_id = $2 ORDER BY created_at DESC, id DESC LIMIT $3")
+                .execute(Tuple.of(tenantId, conversationId, limit)).map(rows -> {
+                    List<Message> messages = new ArrayList<>(rows.size());
+                    rows.forEach(row -> messages.add(message(row)));
                     Collections.reverse(messages);
                     return messages;
                 });
@@ -41,19 +46,27 @@ public class PgMessageStore implements MessageStore {
 
     @Override
     public Uni<Page<Message>> list(UUID tenantId, UUID conversationId, Cursor after, int limit) {
-        String hql = "from MessageEntity where tenantId = :tenant and conversationId = :conversation"
-                + (after == null ? "" : " and (createdAt > :at or (createdAt = :at and id > :id))")
-                + " order by createdAt, id";
-        return sessions.inSession(s -> {
-            var q = s.createSelectionQuery(hql, MessageEntity.class)
-                    .setParameter("tenant", tenantId)
-                    .setParameter("conversation", conversationId)
-                    .setMaxResults(limit + 1);
-            if (after != null) {
-                q.setParameter("at", after.at()).setParameter("id", after.id());
-            }
-            return q.getResultList();
-        }).map(rows -> Page.of(rows.stream().map(MessageEntity::toRecord).toList(), limit,
-                m -> Cursor.of(m.createdAt(), m.id())));
+        String sql = "SELECT " + COLUMNS + " FROM messages WHERE tenant_id = $1 AND conversation_id = $2"
+                + (after == null ? " ORDER BY created_at, id LIMIT $3"
+                        : " AND (created_at, id) > ($4, $5) ORDER BY created_at, id LIMIT $3");
+        Tuple params = Tuple.of(tenantId, conversationId, limit + 1);
+        if (after != null) {
+            params.addValue(PgTurnStore.at(after.at())).addValue(after.id());
+        }
+        return pool.get().preparedQuery(sql).execute(params).map(rows -> {
+            List<Message> messages = new ArrayList<>(rows.size());
+            rows.forEach(row -> messages.add(message(row)));
+            return Page.of(messages, limit, m -> Cursor.of(m.createdAt(), m.id()));
+        });
+    }
+
+    static final String COLUMNS = "id, tenant_id, conversation_id, role, content, tokens_in, tokens_out, finish_reason, "
+            + "created_at, key_id, model";
+
+    static Message message(Row row) {
+        return new Message(row.getUUID("id"), row.getUUID("tenant_id"), row.getUUID("conversation_id"),
+                Message.Role.of(row.getString("role")), row.getString("content"), row.getInteger("tokens_in"),
+                row.getInteger("tokens_out"), row.getString("finish_reason"),
+                row.getOffsetDateTime("created_at").toInstant(), row.getUUID("key_id"), row.getString("model"));
     }
 }
