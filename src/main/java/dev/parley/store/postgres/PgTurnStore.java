@@ -47,60 +47,123 @@ public class PgTurnStore implements TurnStore {
         return i == null ? null : i.atOffset(ZoneOffset.UTC);
     }
 
+    /**
+     * The turn's messages (with its new conversation, or into the existing one, which must be the tenant's) in one
+     * statement; with limits, the admission follows in the same transaction, last, because it locks the subjects'
+     * month rows until the commit: one subject's concurrent turns wait for each other only that long. Refused, the
+     * whole transaction rolls back and nothing is stored. Without limits the statement is its own transaction.
+     */
     @Override
     public Uni<Void> start(TurnStart start) {
-        // the messages first, the admission last: the admission locks the subjects' month rows until the commit, so
-        // it comes right before it, and one subject's concurrent turns wait for each other only that long; refused,
-        // the whole transaction rolls back and nothing is stored
-        return pool.get().withTransaction(c -> {
-            Uni<Void> stored = start.newConversation() != null
-                    ? insertConversation(c, start.newConversation()).chain(() -> insertMessages(c, start.messages()))
-                    : append(c, start.messages());
-            return start.admission() == null ? stored : stored.chain(() -> admit(c, start.admission()));
-        });
+        Statement messages = messages(start);
+        int expected = start.messages().size();
+        if (start.admission() == null) {
+            return pool.get().preparedQuery(messages.sql()).execute(messages.params())
+                    .chain(rows -> stored(rows.rowCount(), expected, start));
+        }
+        return pool.get().withTransaction(c -> c.preparedQuery(messages.sql()).execute(messages.params())
+                .chain(rows -> stored(rows.rowCount(), expected, start))
+                .chain(() -> admit(c, start.admission())));
     }
 
+    private static Uni<Void> stored(int rows, int expected, TurnStart start) {
+        return rows == expected ? Uni.createFrom().voidItem()
+                : Uni.createFrom().failure(new NoSuchConversationException(start.messages().get(0).conversationId()));
+    }
+
+    /**
+     * Inserts the messages: {@code conv} (the new conversation's insert, or the existing one's update to the newest
+     * message's time) returns the conversation only if it is the tenant's, and the messages are inserted per row it
+     * returns, so a conversation that is not the tenant's gets none.
+     */
+    private static Statement messages(TurnStart start) {
+        List<Object> p = new ArrayList<>();
+        List<Message> messages = start.messages();
+        Message last = messages.get(messages.size() - 1);
+        Conversation conv = start.newConversation();
+        StringBuilder sql = new StringBuilder("WITH conv AS (");
+        if (conv != null) {
+            sql.append("INSERT INTO conversations (id, tenant_id, title, model, archived, created_at, updated_at, ")
+                    .append("metadata) VALUES ($").append(param(p, conv.id())).append("::uuid, $")
+                    .append(param(p, conv.tenantId())).append("::uuid, $").append(param(p, conv.title()))
+                    .append("::text, $").append(param(p, conv.model())).append("::text, $")
+                    .append(param(p, conv.archived())).append("::boolean, $").append(param(p, at(conv.createdAt())))
+                    .append("::timestamptz, $").append(param(p, at(conv.updatedAt()))).append("::timestamptz, $")
+                    .append(param(p, conv.metadata())).append("::text::jsonb) RETURNING id)");
+        } else {
+            sql.append("UPDATE conversations SET updated_at = GREATEST(updated_at, $")
+                    .append(param(p, at(last.createdAt()))).append("::timestamptz) WHERE tenant_id = $")
+                    .append(param(p, last.tenantId())).append("::uuid AND id = $")
+                    .append(param(p, last.conversationId())).append("::uuid RETURNING id)");
+        }
+        sql.append(" INSERT INTO messages (id, tenant_id, conversation_id, role, content, tokens_in, tokens_out, ")
+                .append("finish_reason, created_at, key_id, model) SELECT m.* FROM (VALUES ");
+        for (int i = 0; i < messages.size(); i++) {
+            Message m = messages.get(i);
+            sql.append(i == 0 ? "(" : ", (").append(messageValues(p, m)).append(")");
+        }
+        return new Statement(sql.append(") AS m, conv").toString(), Tuple.from(p));
+    }
+
+    /** A message's column values, cast, as parameters. */
+    private static String messageValues(List<Object> p, Message m) {
+        return "$" + param(p, m.id()) + "::uuid, $" + param(p, m.tenantId()) + "::uuid, $"
+                + param(p, m.conversationId()) + "::uuid, $" + param(p, m.role().id()) + "::text, $"
+                + param(p, m.content()) + "::text, $" + param(p, m.tokensIn()) + "::int, $"
+                + param(p, m.tokensOut()) + "::int, $" + param(p, m.finishReason()) + "::text, $"
+                + param(p, at(m.createdAt())) + "::timestamptz, $" + param(p, m.keyId()) + "::uuid, $"
+                + param(p, m.model()) + "::text";
+    }
+
+    /**
+     * The reply, its five rollups and the settlement of its reservation in one statement (data-modifying CTEs), so
+     * one round trip and one implicit transaction: the reply is stored only if its conversation is still the
+     * tenant's (the conversation's update returns it), the rollups count only a stored reply, and the reservation
+     * is settled either way.
+     */
     @Override
     public Uni<Boolean> finish(TurnEnd end) {
         Message reply = end.reply();
-        return pool.get().withTransaction(c -> append(c, List.of(reply))
-                .chain(() -> rollups(c, reply))
-                .replaceWith(true)
-                .onFailure(NoSuchConversationException.class).recoverWithItem(false)
-                .call(() -> end.admission() == null ? Uni.createFrom().voidItem()
-                        : settle(c, end.admission(), (long) reply.tokensIn() + reply.tokensOut())));
-    }
-
-    // --- messages ------------------------------------------------------------------------------------------------
-
-    private static Uni<Void> insertConversation(SqlConnection c, Conversation conv) {
-        return c.preparedQuery("INSERT INTO conversations (id, tenant_id, title, model, archived, created_at, "
-                + "updated_at, metadata) VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb)")
-                .execute(Tuple.from(java.util.Arrays.asList(conv.id(), conv.tenantId(), conv.title(), conv.model(),
-                        conv.archived(), at(conv.createdAt()), at(conv.updatedAt()), conv.metadata())))
-                .replaceWithVoid();
-    }
-
-    private static Uni<Void> insertMessages(SqlConnection c, List<Message> messages) {
-        List<Tuple> rows = new ArrayList<>(messages.size());
-        for (Message m : messages) {
-            rows.add(Tuple.from(java.util.Arrays.asList(m.id(), m.tenantId(), m.conversationId(), m.role().id(),
-                    m.content(), m.tokensIn(), m.tokensOut(), m.finishReason(), at(m.createdAt()), m.keyId(),
-                    m.model())));
+        List<Object> p = new ArrayList<>();
+        StringBuilder sql = new StringBuilder("WITH conv AS (UPDATE conversations SET updated_at = ")
+                .append("GREATEST(updated_at, $").append(param(p, at(reply.createdAt()))).append("::timestamptz) ")
+                .append("WHERE tenant_id = $").append(param(p, reply.tenantId())).append("::uuid AND id = $")
+                .append(param(p, reply.conversationId())).append("::uuid RETURNING id), msg AS (INSERT INTO messages ")
+                .append("(id, tenant_id, conversation_id, role, content, tokens_in, tokens_out, finish_reason, ")
+                .append("created_at, key_id, model) SELECT m.* FROM (VALUES (").append(messageValues(p, reply))
+                .append(")) AS m, conv RETURNING tenant_id, tokens_in, tokens_out)");
+        String day = TurnStore.day(reply.createdAt());
+        int dayParam = param(p, day);
+        int month = param(p, day.substring(0, 7));
+        int key = param(p, reply.keyId() == null ? UNKNOWN_KEY : reply.keyId());
+        int model = param(p, reply.model() == null ? "unknown" : reply.model());
+        int reason = param(p, reply.finishReason() == null ? "stop" : reply.finishReason());
+        String[][] rollups = {
+            {"usage_daily", "tenant_id, day, key_id, model, finish_reason", "tenant_id, $" + dayParam + "::text, $"
+                    + key + "::uuid, $" + model + "::text, $" + reason + "::text"},
+            {"usage_tenant_daily", "tenant_id, day, model, finish_reason", "tenant_id, $" + dayParam + "::text, $"
+                    + model + "::text, $" + reason + "::text"},
+            {"usage_key_monthly", "tenant_id, month, key_id, model, finish_reason", "tenant_id, $" + month
+                    + "::text, $" + key + "::uuid, $" + model + "::text, $" + reason + "::text"},
+            {"usage_key_only_daily", "tenant_id, day, key_id, finish_reason", "tenant_id, $" + dayParam + "::text, $"
+                    + key + "::uuid, $" + reason + "::text"},
+            {"usage_key_only_monthly", "tenant_id, month, key_id, finish_reason", "tenant_id, $" + month
+                    + "::text, $" + key + "::uuid, $" + reason + "::text"}};
+        for (int i = 0; i < rollups.length; i++) {
+            String[] r = rollups[i];
+            sql.append(", r").append(i).append(" AS (INSERT INTO ").append(r[0]).append(" (id, ").append(r[1])
+                    .append(", turns, tokens_in, tokens_out) SELECT $").append(param(p, UuidV7.next()))
+                    .append("::uuid, ").append(r[2]).append(", 1, tokens_in, tokens_out FROM msg ON CONFLICT (")
+                    .append(r[1]).append(") DO UPDATE SET turns = ").append(r[0])
+                    .append(".turns + 1, tokens_in = ").append(r[0]).append(".tokens_in + excluded.tokens_in, ")
+                    .append("tokens_out = ").append(r[0]).append(".tokens_out + excluded.tokens_out)");
         }
-        return c.preparedQuery("INSERT INTO messages (id, tenant_id, conversation_id, role, content, tokens_in, "
-                + "tokens_out, finish_reason, created_at, key_id, model) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
-                + "$10, $11)").executeBatch(rows).replaceWithVoid();
-    }
-
-    /** Into an existing conversation of the tenant, which becomes active at the newest message's time. */
-    private static Uni<Void> append(SqlConnection c, List<Message> messages) {
-        Message last = messages.get(messages.size() - 1);
-        return c.preparedQuery("UPDATE conversations SET updated_at = GREATEST(updated_at, $1) WHERE tenant_id = $2 "
-                + "AND id = $3").execute(Tuple.of(at(last.createdAt()), last.tenantId(), last.conversationId()))
-                .chain(rows -> rows.rowCount() == 0
-                        ? Uni.createFrom().failure(new NoSuchConversationException(last.conversationId()))
-                        : insertMessages(c, messages));
+        if (end.admission() != null) {
+            settle(sql, p, end.admission(), (long) reply.tokensIn() + reply.tokensOut());
+        }
+        sql.append(" SELECT count(*) AS stored FROM msg");
+        return pool.get().preparedQuery(sql.toString()).execute(Tuple.from(p))
+                .map(rows -> rows.iterator().next().getLong("stored") > 0);
     }
 
     // --- admission -----------------------------------------------------------------------------------------------
@@ -258,67 +321,30 @@ public class PgTurnStore implements TurnStore {
     // --- settlement ----------------------------------------------------------------------------------------------
 
     /**
-     * Settles the reservation to the real count in one statement: each subject's month window (an upsert: the month
-     * may have turned since the admission), its minute window and its in-flight row.
+     * Appends the settlement of the reservation to the reply's statement: each subject's month window (an upsert: the
+     * month may have turned since the admission), its minute window and its in-flight row.
      */
-    private static Uni<Void> settle(SqlConnection c, Admission a, long spent) {
-        StringBuilder with = new StringBuilder("WITH ");
-        List<Object> p = new ArrayList<>();
+    private static void settle(StringBuilder with, List<Object> p, Admission a, long spent) {
         int part = 0;
         for (Subject s : a.subjects()) {
             Limits l = s.limits();
             long reserved = l.any() ? a.reservedTokens() : 0;
             int subject = param(p, s.id());
-            with.append(part == 0 ? "" : ", ").append("s").append(part++).append(" AS (INSERT INTO usage_windows (id, ")
-                    .append("subject_id, period, requests, tokens) VALUES ($").append(param(p, UuidV7.next()))
-                    .append(", $").append(subject).append(", $").append(param(p, a.month())).append(", 0, $")
-                    .append(param(p, spent - reserved)).append(") ON CONFLICT (subject_id, period) DO UPDATE SET ")
-                    .append("tokens = usage_windows.tokens + excluded.tokens RETURNING 1)");
+            with.append(", s").append(part++).append(" AS (INSERT INTO usage_windows (id, subject_id, period, ")
+                    .append("requests, tokens) VALUES ($").append(param(p, UuidV7.next())).append("::uuid, $")
+                    .append(subject).append("::uuid, $").append(param(p, a.month())).append("::text, 0, $")
+                    .append(param(p, spent - reserved)).append("::bigint) ON CONFLICT (subject_id, period) DO UPDATE ")
+                    .append("SET tokens = usage_windows.tokens + excluded.tokens)");
             if (l.perMinute()) {
                 with.append(", s").append(part++).append(" AS (UPDATE usage_windows SET tokens = tokens + $")
-                        .append(param(p, spent - a.reservedTokens())).append(" WHERE subject_id = $").append(subject)
-                        .append(" AND period = $").append(param(p, a.minute())).append(" RETURNING 1)");
+                        .append(param(p, spent - a.reservedTokens())).append("::bigint WHERE subject_id = $")
+                        .append(subject).append("::uuid AND period = $").append(param(p, a.minute())).append("::text)");
             }
             if (l.concurrentTurns() != null) {
                 with.append(", s").append(part++).append(" AS (UPDATE usage_in_flight SET turns = turns - 1 ")
-                        .append("WHERE subject_id = $").append(subject).append(" AND instance = $")
-                        .append(param(p, a.instance())).append(" AND turns > 0 RETURNING 1)");
+                        .append("WHERE subject_id = $").append(subject).append("::uuid AND instance = $")
+                        .append(param(p, a.instance())).append("::text AND turns > 0)");
             }
         }
-        if (part == 0) {
-            return Uni.createFrom().voidItem();
-        }
-        return c.preparedQuery(with.append(" SELECT 1").toString()).execute(Tuple.from(p)).replaceWithVoid();
-    }
-
-    /** One upsert of a rollup row: {@code %1$s} the table, {@code %2$s} its grouping columns, {@code %3$s} values. */
-    private static final String COUNT = "INSERT INTO %1$s (id, %2$s, turns, tokens_in, tokens_out) VALUES (%3$s, 1, "
-            + "$7, $8) ON CONFLICT (%2$s) DO UPDATE SET turns = %1$s.turns + 1, "
-            + "tokens_in = %1$s.tokens_in + excluded.tokens_in, tokens_out = %1$s.tokens_out + excluded.tokens_out";
-
-    /**
-     * Counts the stored reply in its five rollups in one statement (data-modifying CTEs), one round trip:
-     * $1 tenant, $2 key, $3 model, $4 day, $5 month, $6 finish reason, $7 tokens in, $8 tokens out, $9-$13 ids.
-     */
-    private static final String ROLLUPS = "WITH daily AS ("
-            + COUNT.formatted("usage_daily", "tenant_id, day, key_id, model, finish_reason", "$9, $1, $4, $2, $3, $6")
-            + "), tenant_daily AS ("
-            + COUNT.formatted("usage_tenant_daily", "tenant_id, day, model, finish_reason", "$10, $1, $4, $3, $6")
-            + "), key_monthly AS ("
-            + COUNT.formatted("usage_key_monthly", "tenant_id, month, key_id, model, finish_reason",
-                    "$11, $1, $5, $2, $3, $6")
-            + "), key_only_daily AS ("
-            + COUNT.formatted("usage_key_only_daily", "tenant_id, day, key_id, finish_reason", "$12, $1, $4, $2, $6")
-            + ") " + COUNT.formatted("usage_key_only_monthly", "tenant_id, month, key_id, finish_reason",
-                    "$13, $1, $5, $2, $6");
-
-    private static Uni<Void> rollups(SqlConnection c, Message reply) {
-        String day = TurnStore.day(reply.createdAt());
-        String model = reply.model() == null ? "unknown" : reply.model();
-        String reason = reply.finishReason() == null ? "stop" : reply.finishReason();
-        UUID key = reply.keyId() == null ? UNKNOWN_KEY : reply.keyId();
-        return c.preparedQuery(ROLLUPS).execute(Tuple.from(List.of(reply.tenantId(), key, model, day,
-                day.substring(0, 7), reason, (long) reply.tokensIn(), (long) reply.tokensOut(), UuidV7.next(),
-                UuidV7.next(), UuidV7.next(), UuidV7.next(), UuidV7.next()))).replaceWithVoid();
     }
 }
