@@ -261,13 +261,16 @@ public class StreamLoad {
                 done = Promise.promise();
                 done.future().onComplete(ar -> finished.complete(null));
                 clientsRunning = concurrency;
+                // the clients start spread over the first second of the warm-up, not as one burst of connects
                 for (int i = 0; i < concurrency; i++) {
                     Client c = new Client();
-                    if (target.api()) {
-                        createConversation(c);
-                    } else {
-                        nextTurn(c);
-                    }
+                    vertx.setTimer(1 + i * 1000L / concurrency, t -> {
+                        if (target.api()) {
+                            createConversation(c);
+                        } else {
+                            nextTurn(c);
+                        }
+                    });
                 }
                 vertx.setTimer(warmupSeconds * 1000L, t -> {
                     windowStart = System.nanoTime();
@@ -542,7 +545,7 @@ public class StreamLoad {
 
         long[] cpuNow() {
             return new long[] {cpuMs(ProcessHandle.current().pid()), cpuMs(upstreamPid),
-                    parleyPid < 0 ? -1 : cpuMs(parleyPid)};
+                    parleyPid < 0 ? -1 : cpuMs(parleyPid), machineBusyMs(), postgresServerMs()};
         }
 
         JsonObject toJson(boolean parley) {
@@ -581,6 +584,16 @@ public class StreamLoad {
                     .put("rssMbAtEnd", round(generatorRssKb / 1024.0, 1)));
             json.put("fakeUpstream", new JsonObject().put("cpuMs", upstreamCpu)
                     .put("cpuCoresUsed", round(upstreamCpu / 1000.0 / window, 2)));
+            // the machine is shared: what everything else took in the same window says how far to trust the run
+            long busy = cpuEnd[3] - cpuStart[3];
+            long postgres = cpuEnd[4] - cpuStart[4];
+            long ours = generatorCpu + upstreamCpu + (parley ? cpuEnd[2] - cpuStart[2] : 0)
+                    + (parley && backend.equals("postgres") ? postgres : 0);
+            JsonObject machine = new JsonObject().put("busyCores", round(busy / 1000.0 / window, 2));
+            if (parley && backend.equals("postgres")) {
+                machine.put("postgresServerCores", round(postgres / 1000.0 / window, 2));
+            }
+            json.put("machine", machine.put("otherProcessesCores", round((busy - ours) / 1000.0 / window, 2)));
             return json;
         }
     }
@@ -682,6 +695,46 @@ public class StreamLoad {
         } catch (IOException | RuntimeException e) {
             return -1;
         }
+    }
+
+    /** Every CPU's busy time (user, nice, system, irq, softirq, steal) from /proc/stat, in milliseconds. */
+    static long machineBusyMs() {
+        try {
+            String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+            long ticks = 0;
+            for (int i : new int[] {1, 2, 3, 6, 7, 8}) {
+                ticks += Long.parseLong(f[i]);
+            }
+            return ticks * 10;
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * CPU of the local PostgreSQL server's processes (Debian's binary; any client's backends, and a backend that
+     * exits inside the window takes its share with it, so this is a lower bound).
+     */
+    static long postgresServerMs() {
+        long sum = 0;
+        try (var procs = Files.list(Path.of("/proc"))) {
+            for (Path p : (Iterable<Path>) procs::iterator) {
+                String name = p.getFileName().toString();
+                if (!name.chars().allMatch(Character::isDigit)) {
+                    continue;
+                }
+                try {
+                    if (Files.readSymbolicLink(p.resolve("exe")).toString().startsWith("/usr/lib/postgresql/")) {
+                        sum += Math.max(0, cpuMs(Long.parseLong(name)));
+                    }
+                } catch (IOException | RuntimeException e) {
+                    // gone, or not ours to read
+                }
+            }
+        } catch (IOException e) {
+            return -1;
+        }
+        return sum;
     }
 
     static long rssKb(long pid) {
