@@ -545,7 +545,9 @@ public class StreamLoad {
 
         long[] cpuNow() {
             return new long[] {cpuMs(ProcessHandle.current().pid()), cpuMs(upstreamPid),
-                    parleyPid < 0 ? -1 : cpuMs(parleyPid), machineBusyMs(), postgresServerMs()};
+                    parleyPid < 0 ? -1 : cpuMs(parleyPid), machineBusyMs(), postgresServerMs(),
+                    runQueueWaitMs(ProcessHandle.current().pid()), runQueueWaitMs(upstreamPid),
+                    parleyPid < 0 ? -1 : runQueueWaitMs(parleyPid)};
         }
 
         JsonObject toJson(boolean parley) {
@@ -575,15 +577,18 @@ public class StreamLoad {
                 json.put("parleyProcess", new JsonObject().put("cpuMs", parleyCpu)
                         .put("cpuCoresUsed", round(parleyCpu / 1000.0 / window, 2))
                         .put("cpuMsPerTurn", round((double) parleyCpu / Math.max(1, completedInWindow), 2))
-                        .put("rssMbAtEnd", round(parleyRssKb / 1024.0, 1)));
+                        .put("rssMbAtEnd", round(parleyRssKb / 1024.0, 1))
+                        .put("runQueueWaitMs", cpuEnd[7] - cpuStart[7]));
             }
             long generatorCpu = cpuEnd[0] - cpuStart[0];
             long upstreamCpu = cpuEnd[1] - cpuStart[1];
             json.put("generator", new JsonObject().put("cpuMs", generatorCpu)
                     .put("cpuCoresUsed", round(generatorCpu / 1000.0 / window, 2))
-                    .put("rssMbAtEnd", round(generatorRssKb / 1024.0, 1)));
+                    .put("rssMbAtEnd", round(generatorRssKb / 1024.0, 1))
+                    .put("runQueueWaitMs", cpuEnd[5] - cpuStart[5]));
             json.put("fakeUpstream", new JsonObject().put("cpuMs", upstreamCpu)
-                    .put("cpuCoresUsed", round(upstreamCpu / 1000.0 / window, 2)));
+                    .put("cpuCoresUsed", round(upstreamCpu / 1000.0 / window, 2))
+                    .put("runQueueWaitMs", cpuEnd[6] - cpuStart[6]));
             // the machine is shared: what everything else took in the same window says how far to trust the run
             long busy = cpuEnd[3] - cpuStart[3];
             long postgres = cpuEnd[4] - cpuStart[4];
@@ -695,6 +700,27 @@ public class StreamLoad {
         } catch (IOException | RuntimeException e) {
             return -1;
         }
+    }
+
+    /**
+     * How long the process's threads were ready to run but waited for a CPU (/proc/<pid>/task/<tid>/schedstat, second
+     * field), in milliseconds: on a shared machine, the part of a latency that is someone else's load. Threads that
+     * end inside the window take their share with them.
+     */
+    static long runQueueWaitMs(long pid) {
+        long ns = 0;
+        try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            for (Path t : (Iterable<Path>) tasks::iterator) {
+                try {
+                    ns += Long.parseLong(Files.readString(t.resolve("schedstat")).trim().split(" ")[1]);
+                } catch (IOException | RuntimeException e) {
+                    // ended
+                }
+            }
+        } catch (IOException e) {
+            return -1;
+        }
+        return ns / 1_000_000;
     }
 
     /** Every CPU's busy time (user, nice, system, irq, softirq, steal) from /proc/stat, in milliseconds. */
