@@ -72,6 +72,8 @@ public class StreamLoad {
     static String parleyJavaOpts = "";
     static List<String> parleyEnv = new ArrayList<>();
     static final String KEY = "bench-admin-key-0123456789";
+    /** The PostgreSQL database under test, whose backends' CPU is counted. */
+    static String databaseName;
     static final String SOURCE = "bench/StreamLoad.java";
     /** A turn that sends nothing for this long has failed ("timeout"); a whole drain longer than a minute too. */
     static final int IDLE_TIMEOUT_MS = 30_000;
@@ -135,6 +137,9 @@ public class StreamLoad {
                         + a.getHost() + ":" + (a.getPort() < 0 ? 5432 : a.getPort()) + "/" + scratch;
             } else if (dbUrl == null) {
                 dbUrl = "sqlite:" + dataDir.resolve("parley.db");
+            }
+            if (dbUrl.startsWith("postgres")) {
+                databaseName = URI.create(dbUrl).getPath().substring(1);
             }
             int port = freePort();
             parley = startParley(dataDir, dbUrl, port, upstreamPort);
@@ -596,7 +601,7 @@ public class StreamLoad {
                     + (parley && backend.equals("postgres") ? postgres : 0);
             JsonObject machine = new JsonObject().put("busyCores", round(busy / 1000.0 / window, 2));
             if (parley && backend.equals("postgres")) {
-                machine.put("postgresServerCores", round(postgres / 1000.0 / window, 2));
+                machine.put("postgresBackendsCores", round(postgres / 1000.0 / window, 2));
             }
             json.put("machine", machine.put("otherProcessesCores", round((busy - ours) / 1000.0 / window, 2)));
             return json;
@@ -738,10 +743,14 @@ public class StreamLoad {
     }
 
     /**
-     * CPU of the local PostgreSQL server's processes (Debian's binary; any client's backends, and a backend that
-     * exits inside the window takes its share with it, so this is a lower bound).
+     * CPU of the local PostgreSQL server's backends serving the database under test (their process title names it;
+     * the server's shared processes such as the WAL writer are left out, and a backend that exits inside the window
+     * takes its share with it, so this is a lower bound).
      */
     static long postgresServerMs() {
+        if (databaseName == null) {
+            return 0;
+        }
         long sum = 0;
         try (var procs = Files.list(Path.of("/proc"))) {
             for (Path p : (Iterable<Path>) procs::iterator) {
@@ -750,7 +759,8 @@ public class StreamLoad {
                     continue;
                 }
                 try {
-                    if (Files.readSymbolicLink(p.resolve("exe")).toString().startsWith("/usr/lib/postgresql/")) {
+                    if (Files.readSymbolicLink(p.resolve("exe")).toString().startsWith("/usr/lib/postgresql/")
+                            && Files.readString(p.resolve("cmdline")).contains(" " + databaseName + " ")) {
                         sum += Math.max(0, cpuMs(Long.parseLong(name)));
                     }
                 } catch (IOException | RuntimeException e) {
