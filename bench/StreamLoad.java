@@ -227,7 +227,7 @@ public class StreamLoad {
         final long parleyPid;
         final HttpClient streams;
         final HttpClient side; // the lister and the final count: never queued behind the streams' pool
-        final List<String> conversations = new ArrayList<>();
+        final List<Client> conversations = new ArrayList<>(); // the clients that have one, in creation order
         final Map<String, Long> errors = new TreeMap<>();
         final Map<String, Long> warmupErrors = new TreeMap<>();
         final Samples ttft = new Samples();
@@ -241,6 +241,8 @@ public class StreamLoad {
         long acknowledged; // turns whose user message Parley stored (message.start on /api, a 200 on /v1)
         long completedTotal;
         long stored = -1;
+        long lost;
+        long storedUnacknowledged;
         int clientsRunning;
         long[] cpuStart;
         long[] cpuEnd;
@@ -308,6 +310,8 @@ public class StreamLoad {
             boolean errorEvent;
             boolean inWindow;
             String carry = "";
+            long acknowledged;
+            long stored;
         }
 
         void error(String kind) {
@@ -334,7 +338,7 @@ public class StreamLoad {
                             return;
                         }
                         c.conversation = ar.result();
-                        conversations.add(c.conversation);
+                        conversations.add(c);
                         nextTurn(c);
                     });
         }
@@ -390,10 +394,11 @@ public class StreamLoad {
                 }
                 if (!target.api() && target.key() != null) {
                     acknowledged++; // on /v1 the user message is stored before the response starts
+                    c.acknowledged++;
                     if (c.conversation == null) {
                         c.conversation = resp.getHeader("X-Parley-Conversation");
                         if (c.conversation != null) {
-                            conversations.add(c.conversation);
+                            conversations.add(c);
                         }
                     }
                 }
@@ -420,6 +425,7 @@ public class StreamLoad {
                 if (!c.startEvent && s.contains("event: message.start")) {
                     c.startEvent = true;
                     acknowledged++;
+                    c.acknowledged++;
                 }
                 if (!c.firstToken && s.contains("event: delta")) {
                     token(c);
@@ -492,56 +498,65 @@ public class StreamLoad {
                     });
         }
 
-        /** Every message stored in this phase's conversations, read back page by page through the API. */
+        /**
+         * Every message stored in this phase's conversations, read back page by page through the API, against two
+         * per turn acknowledged in that conversation: fewer is a loss; more is a turn the client gave up on (a
+         * timeout before the acknowledgement) that Parley stored all the same, which is not.
+         */
         void countStored() throws Exception {
-            CompletableFuture<Long> total = new CompletableFuture<>();
+            CompletableFuture<Void> all = new CompletableFuture<>();
             vertx.runOnContext(v -> {
-                long[] sum = {0};
                 int[] next = {0};
                 int[] running = {Math.min(8, conversations.size())};
                 if (running[0] == 0) {
-                    total.complete(0L);
+                    all.complete(null);
                     return;
                 }
                 for (int i = 0; i < running[0]; i++) {
-                    countNext(next, sum, running, total);
+                    countNext(next, running, all);
                 }
             });
-            stored = total.get(10, TimeUnit.MINUTES);
+            all.get(10, TimeUnit.MINUTES);
+            stored = 0;
+            for (Client c : conversations) {
+                stored += c.stored;
+                lost += Math.max(0, 2 * c.acknowledged - c.stored);
+                storedUnacknowledged += Math.max(0, c.stored - 2 * c.acknowledged);
+            }
         }
 
-        void countNext(int[] next, long[] sum, int[] running, CompletableFuture<Long> total) {
+        void countNext(int[] next, int[] running, CompletableFuture<Void> all) {
             if (next[0] >= conversations.size()) {
                 if (--running[0] == 0) {
-                    total.complete(sum[0]);
+                    all.complete(null);
                 }
                 return;
             }
-            countPages(conversations.get(next[0]++), null, sum, () -> countNext(next, sum, running, total), total);
+            countPages(conversations.get(next[0]++), null, () -> countNext(next, running, all), all);
         }
 
-        void countPages(String id, String cursor, long[] sum, Runnable then, CompletableFuture<Long> total) {
+        void countPages(Client c, String cursor, Runnable then, CompletableFuture<Void> all) {
             side.request(new RequestOptions().setMethod(HttpMethod.GET).setHost(target.host()).setPort(target.port())
-                    .setURI("/api/conversations/" + id + "/messages?limit=100" + (cursor == null ? ""
+                    .setURI("/api/conversations/" + c.conversation + "/messages?limit=100" + (cursor == null ? ""
                             : "&cursor=" + cursor))
                     .putHeader("Authorization", "Bearer " + target.key()).putHeader("Accept", "application/json"))
                     .compose(req -> req.send()).compose(resp -> resp.body().map(b -> {
                         if (resp.statusCode() != 200) {
-                            throw new IllegalStateException("messages of " + id + ": " + resp.statusCode());
+                            throw new IllegalStateException("messages of " + c.conversation + ": "
+                                    + resp.statusCode());
                         }
                         return new JsonObject(b);
                     }))
                     .onComplete(ar -> {
                         if (ar.failed()) {
-                            total.completeExceptionally(ar.cause());
+                            all.completeExceptionally(ar.cause());
                             return;
                         }
                         JsonObject page = ar.result();
-                        JsonArray items = page.getJsonArray("items", page.getJsonArray("messages", new JsonArray()));
-                        sum[0] += items.size();
+                        c.stored += page.getJsonArray("items", new JsonArray()).size();
                         String nextCursor = page.getString("nextCursor");
                         if (nextCursor != null) {
-                            countPages(id, nextCursor, sum, then, total);
+                            countPages(c, nextCursor, then, all);
                         } else {
                             then.run();
                         }
@@ -577,7 +592,7 @@ public class StreamLoad {
                         .put("p99", round(list.pct(99), 2)).put("max", round(list.pct(100), 2)));
                 json.put("turnsAcknowledged", acknowledged).put("turnsCompletedTotal", completedTotal)
                         .put("messagesExpected", expected).put("messagesStored", stored)
-                        .put("messagesLost", expected - stored);
+                        .put("messagesLost", lost).put("messagesStoredUnacknowledged", storedUnacknowledged);
                 long parleyCpu = cpuEnd[2] - cpuStart[2];
                 json.put("parleyProcess", new JsonObject().put("cpuMs", parleyCpu)
                         .put("cpuCoresUsed", round(parleyCpu / 1000.0 / window, 2))
