@@ -1,45 +1,56 @@
 /*
- * Streaming load generator for Parley. One command, no build step:
+ * Streaming load generator for Parley, and its fake upstream. One command, no build step of its own:
  *
- *   java bench/StreamLoad.java --concurrency 100 --seconds 20 [--database-url postgresql://...]
+ *   java -cp "target/quarkus-app/lib/main/*" bench/StreamLoad.java --concurrency 100 [--backend postgres] [...]
  *
- * It starts a fake OpenAI-compatible upstream (default: 40 tokens, 25 ms apart), starts the packaged Parley
- * (target/quarkus-app/quarkus-run.jar) pointed at it, then measures in the same run:
- *   baseline: N concurrent streams straight from the fake upstream (the physical limit of this machine and upstream);
- *   parley:   N concurrent chat turns through Parley (SSE), while another client lists conversations.
- * Afterwards it counts the stored messages through the API and prints one JSON document (see bench/README.md).
+ * Both sides are non-blocking: the clients share one Vert.x event loop (no thread per stream), and the fake
+ * OpenAI-compatible upstream, started as a second process of this same file ("upstream" as first argument), sends its
+ * chunks from timers on one event loop of its own. In one run it measures:
+ *   baseline: N clients stream straight from the fake upstream (what the machine, the upstream and this generator
+ *             can do without Parley);
+ *   parley:   the same N clients stream chat turns through the packaged Parley (SSE on /api, and/or /v1 with
+ *             "stream": true) while one more client lists conversations every 50 ms;
+ * with the CPU time Parley, the upstream and this generator used in the measured window, Parley's RSS, and afterwards
+ * the stored messages counted through the API against the turns Parley acknowledged. One JSON document on stdout
+ * (fields in bench/README.md).
  */
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.Collections;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.function.Consumer;
 
 public class StreamLoad {
 
@@ -48,43 +59,587 @@ public class StreamLoad {
     static int warmupSeconds = 15; // JIT: the first seconds of a fresh JVM are not representative
     static int tokens = 40;
     static int delayMs = 25;
+    static int pacingMs = 0;
+    static List<String> modes = List.of("api");
+    static String backend = "sqlite";
     static String databaseUrl = null;
+    static String pgAdminUrl = "postgresql://postgres@127.0.0.1:5432/postgres";
     static String jar = "target/quarkus-app/quarkus-run.jar";
     static String parleyJavaOpts = "";
+    static List<String> parleyEnv = new ArrayList<>();
     static final String KEY = "bench-admin-key-0123456789";
-    static ProcessHandle parleyProcess;
+    /** The PostgreSQL database under test, whose backends' CPU is counted. */
+    static String databaseName;
+    static final String SOURCE = "bench/StreamLoad.java";
+    /** A turn that sends nothing for this long has failed ("timeout"); a whole drain longer than a minute too. */
+    static final int IDLE_TIMEOUT_MS = 30_000;
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("upstream")) {
+            FakeUpstream.main(Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
         for (int i = 0; i < args.length; i += 2) {
+            String value = i + 1 < args.length ? args[i + 1] : "";
             switch (args[i]) {
-                case "--concurrency" -> concurrency = Integer.parseInt(args[i + 1]);
-                case "--seconds" -> seconds = Integer.parseInt(args[i + 1]);
-                case "--warmup" -> warmupSeconds = Integer.parseInt(args[i + 1]);
-                case "--tokens" -> tokens = Integer.parseInt(args[i + 1]);
-                case "--delay-ms" -> delayMs = Integer.parseInt(args[i + 1]);
-                case "--database-url" -> databaseUrl = args[i + 1];
-                case "--jar" -> jar = args[i + 1];
-                case "--parley-java-opts" -> parleyJavaOpts = args[i + 1];
+                case "--concurrency" -> concurrency = Integer.parseInt(value);
+                case "--seconds" -> seconds = Integer.parseInt(value);
+                case "--warmup" -> warmupSeconds = Integer.parseInt(value);
+                case "--tokens" -> tokens = Integer.parseInt(value);
+                case "--delay-ms" -> delayMs = Integer.parseInt(value);
+                case "--pacing-ms" -> pacingMs = Integer.parseInt(value);
+                case "--modes" -> modes = List.of(value.split(","));
+                case "--backend" -> backend = value;
+                case "--database-url" -> databaseUrl = value;
+                case "--pg-admin-url" -> pgAdminUrl = value;
+                case "--jar" -> jar = value;
+                case "--parley-java-opts" -> parleyJavaOpts = value;
+                case "--parley-env" -> parleyEnv.add(value);
                 default -> {
                     System.err.println("unknown option " + args[i]);
                     System.exit(2);
                 }
             }
         }
-        // the JDK server closes keep-alive connections beyond 200 idle ones; a real upstream would not be this stingy
-        System.setProperty("sun.net.httpserver.maxIdleConnections", String.valueOf(concurrency + 64));
-        Upstream upstream = Upstream.start(concurrency + 64);
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .executor(Executors.newFixedThreadPool(8)).connectTimeout(Duration.ofSeconds(10)).build();
+        for (String mode : modes) {
+            if (!mode.equals("api") && !mode.equals("v1")) {
+                System.err.println("--modes takes api and/or v1, not " + mode);
+                System.exit(2);
+            }
+        }
+        JsonObject report = new JsonObject().put("backend", backend).put("concurrency", concurrency)
+                .put("seconds", seconds).put("warmupSeconds", warmupSeconds).put("pacingMs", pacingMs)
+                .put("upstream", new JsonObject().put("tokens", tokens).put("delayMs", delayMs))
+                .put("loadAverageAtStart", loadAverage());
 
-        // Baseline: the fake upstream streamed directly, same concurrency and duration.
-        Result baseline = run(http, "http://127.0.0.1:" + upstream.port, null, false);
-
+        // One event loop for every client: the generator must cost less than what it measures.
+        Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1)
+                .setInternalBlockingPoolSize(1));
+        Process upstreamProcess = startUpstream();
+        int upstreamPort = readPort(upstreamProcess);
         Path dataDir = Files.createTempDirectory("parley-bench");
-        String dbUrl = databaseUrl != null ? databaseUrl : "sqlite:" + dataDir.resolve("parley.db");
-        int port = freePort();
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-                .toString()));
+        String scratch = null;
+        Process parley = null;
+        try {
+            Target upstreamTarget = new Target("baseline", "127.0.0.1", upstreamPort, null);
+            report.put("baseline", new Phase(vertx, upstreamTarget, upstreamProcess.pid(), -1).run().toJson(false));
+
+            String dbUrl = databaseUrl;
+            if (dbUrl == null && backend.equals("postgres")) {
+                scratch = "parley_bench_streams_" + Long.toHexString(System.nanoTime());
+                admin("CREATE DATABASE " + scratch);
+                URI a = URI.create(pgAdminUrl);
+                dbUrl = a.getScheme() + "://" + (a.getRawUserInfo() == null ? "" : a.getRawUserInfo() + "@")
+                        + a.getHost() + ":" + (a.getPort() < 0 ? 5432 : a.getPort()) + "/" + scratch;
+            } else if (dbUrl == null) {
+                dbUrl = "sqlite:" + dataDir.resolve("parley.db");
+            }
+            if (dbUrl.startsWith("postgres")) {
+                databaseName = URI.create(dbUrl).getPath().substring(1);
+            }
+            int port = freePort();
+            parley = startParley(dataDir, dbUrl, port, upstreamPort);
+            awaitReady(vertx, port, parley, dataDir);
+            JsonObject runs = new JsonObject();
+            for (String mode : modes) {
+                Target target = new Target(mode, "127.0.0.1", port, KEY);
+                Phase phase = new Phase(vertx, target, upstreamProcess.pid(), parley.pid());
+                phase.run();
+                phase.countStored();
+                JsonObject json = phase.toJson(true);
+                JsonObject base = report.getJsonObject("baseline");
+                json.put("ratios", ratios(base, json));
+                runs.put(mode, json);
+            }
+            report.put("parley", runs);
+            report.put("loadAverageAtEnd", loadAverage());
+        } finally {
+            if (parley != null) {
+                parley.destroy();
+                parley.waitFor(30, TimeUnit.SECONDS);
+            }
+            upstreamProcess.destroy();
+            if (scratch != null) {
+                admin("DROP DATABASE IF EXISTS " + scratch + " WITH (FORCE)");
+            }
+            vertx.close();
+        }
+        System.out.println(report.encodePrettily());
+        System.exit(0);
+    }
+
+    static JsonObject ratios(JsonObject base, JsonObject run) {
+        JsonObject bt = base.getJsonObject("ttftMs");
+        JsonObject pt = run.getJsonObject("ttftMs");
+        return new JsonObject()
+                .put("streamsPerSecVsBaseline", round(run.getDouble("streamsPerSec") / base.getDouble("streamsPerSec"),
+                        3))
+                .put("ttftP50AddedMs", round(pt.getDouble("p50") - bt.getDouble("p50"), 2))
+                .put("ttftP99AddedMs", round(pt.getDouble("p99") - bt.getDouble("p99"), 2))
+                .put("generatorCpuVsParley", round(run.getJsonObject("generator").getDouble("cpuMs")
+                        / run.getJsonObject("parleyProcess").getDouble("cpuMs"), 3));
+    }
+
+    // ---------------------------------------------------------------- one measured phase
+
+    /** Where the clients stream from: the upstream itself, or Parley's /api (SSE) or /v1 (OpenAI chunks). */
+    record Target(String mode, String host, int port, String key) {
+        boolean api() {
+            return mode.equals("api");
+        }
+    }
+
+    /** Growable list of longs, touched only on the event loop. */
+    static final class Samples {
+        long[] values = new long[1024];
+        int size;
+
+        void add(long v) {
+            if (size == values.length) {
+                values = Arrays.copyOf(values, size * 2);
+            }
+            values[size++] = v;
+        }
+
+        double pct(double p) {
+            if (size == 0) {
+                return -1;
+            }
+            long[] sorted = Arrays.copyOf(values, size);
+            Arrays.sort(sorted);
+            int i = (int) Math.ceil(p / 100.0 * size) - 1;
+            return sorted[Math.max(0, Math.min(i, size - 1))] / 1000.0;
+        }
+    }
+
+    /**
+     * N clients, each a chain of turns on the event loop: a warm-up, then the measured window (new turns start
+     * until it closes; turns in flight then finish and are checked, not counted in the rate), then the drain.
+     */
+    static final class Phase {
+        final Vertx vertx;
+        final Target target;
+        final long upstreamPid;
+        final long parleyPid;
+        final HttpClient streams;
+        final HttpClient side; // the lister and the final count: never queued behind the streams' pool
+        final List<Client> conversations = new ArrayList<>(); // the clients that have one, in creation order
+        final Map<String, Long> errors = new TreeMap<>();
+        final Map<String, Long> warmupErrors = new TreeMap<>();
+        final Samples ttft = new Samples();
+        final Samples list = new Samples();
+        boolean measuring;
+        boolean stopping;
+        long windowStart;
+        long windowEnd;
+        long completedInWindow;
+        long turnsStartedInWindow;
+        long acknowledged; // turns whose user message Parley stored (message.start on /api, a 200 on /v1)
+        long completedTotal;
+        long stored = -1;
+        long lost;
+        long storedUnacknowledged;
+        int clientsRunning;
+        long[] cpuStart;
+        long[] cpuEnd;
+        long parleyRssKb = -1;
+        long generatorRssKb = -1;
+        Promise<Void> done;
+
+        Phase(Vertx vertx, Target target, long upstreamPid, long parleyPid) {
+            this.vertx = vertx;
+            this.target = target;
+            this.upstreamPid = upstreamPid;
+            this.parleyPid = parleyPid;
+            this.streams = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true)
+                    .setConnectTimeout(10_000).setIdleTimeout(0),
+                    new PoolOptions().setHttp1MaxSize(concurrency + 8).setMaxWaitQueueSize(-1));
+            this.side = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true),
+                    new PoolOptions().setHttp1MaxSize(8));
+        }
+
+        Phase run() throws Exception {
+            CompletableFuture<Void> finished = new CompletableFuture<>();
+            vertx.runOnContext(v -> {
+                done = Promise.promise();
+                done.future().onComplete(ar -> finished.complete(null));
+                clientsRunning = concurrency;
+                // the clients start spread over the first second of the warm-up, not as one burst of connects
+                for (int i = 0; i < concurrency; i++) {
+                    Client c = new Client();
+                    vertx.setTimer(1 + i * 1000L / concurrency, t -> {
+                        if (target.api()) {
+                            createConversation(c);
+                        } else {
+                            nextTurn(c);
+                        }
+                    });
+                }
+                vertx.setTimer(warmupSeconds * 1000L, t -> {
+                    windowStart = System.nanoTime();
+                    cpuStart = cpuNow();
+                    measuring = true;
+                    if (target.key() != null) {
+                        listLoop();
+                    }
+                });
+                vertx.setTimer((warmupSeconds + seconds) * 1000L, t -> {
+                    windowEnd = System.nanoTime();
+                    cpuEnd = cpuNow();
+                    parleyRssKb = parleyPid < 0 ? -1 : rssKb(parleyPid);
+                    generatorRssKb = rssKb(ProcessHandle.current().pid());
+                    measuring = false;
+                    stopping = true;
+                });
+            });
+            // the drain: turns in flight at the end of the window finish on their own, or are counted as stuck
+            finished.get(warmupSeconds + seconds + 90L, TimeUnit.SECONDS);
+            return this;
+        }
+
+        final class Client {
+            String conversation;
+            long started;
+            boolean firstToken;
+            boolean startEvent;
+            boolean ended;
+            boolean errorEvent;
+            boolean inWindow;
+            String carry = "";
+            long acknowledged;
+            long stored;
+        }
+
+        void error(String kind) {
+            Map<String, Long> into = measuring || stopping ? errors : warmupErrors;
+            into.merge(kind, 1L, Long::sum);
+        }
+
+        void createConversation(Client c) {
+            streams.request(new RequestOptions().setMethod(HttpMethod.POST).setHost(target.host())
+                    .setPort(target.port()).setURI("/api/conversations")
+                    .putHeader("Authorization", "Bearer " + target.key())
+                    .putHeader("Content-Type", "application/json").putHeader("Accept", "application/json"))
+                    .compose(req -> req.send("{\"title\":\"bench\",\"model\":\"bench\"}"))
+                    .compose(resp -> resp.body().map(body -> {
+                        if (resp.statusCode() != 201) {
+                            throw new IllegalStateException("create conversation: " + resp.statusCode());
+                        }
+                        return new JsonObject(body).getString("id");
+                    }))
+                    .onComplete(ar -> {
+                        if (ar.failed()) {
+                            error("create:" + ar.cause().getMessage());
+                            clientDone();
+                            return;
+                        }
+                        c.conversation = ar.result();
+                        conversations.add(c);
+                        nextTurn(c);
+                    });
+        }
+
+        void clientDone() {
+            if (--clientsRunning == 0) {
+                done.tryComplete();
+            }
+        }
+
+        void nextTurn(Client c) {
+            if (stopping) {
+                clientDone();
+                return;
+            }
+            c.started = System.nanoTime();
+            c.firstToken = false;
+            c.startEvent = false;
+            c.ended = false;
+            c.errorEvent = false;
+            c.carry = "";
+            c.inWindow = measuring;
+            if (c.inWindow) {
+                turnsStartedInWindow++;
+            }
+            RequestOptions req = new RequestOptions().setMethod(HttpMethod.POST).setHost(target.host())
+                    .setPort(target.port()).setIdleTimeout(IDLE_TIMEOUT_MS)
+                    .putHeader("Content-Type", "application/json").putHeader("Accept", "text/event-stream");
+            String body;
+            if (target.api()) {
+                req.setURI("/api/conversations/" + c.conversation + "/messages");
+                body = "{\"content\":\"Tell me something\"}";
+            } else {
+                req.setURI("/v1/chat/completions");
+                body = "{\"model\":\"bench\",\"stream\":true,\"stream_options\":{\"include_usage\":true},"
+                        + "\"messages\":[{\"role\":\"user\",\"content\":\"Tell me something\"}]}";
+                if (c.conversation != null) {
+                    req.putHeader("X-Parley-Conversation", c.conversation);
+                }
+            }
+            if (target.key() != null) {
+                req.putHeader("Authorization", "Bearer " + target.key());
+            }
+            streams.request(req).compose(r -> r.send(body)).onComplete(ar -> {
+                if (ar.failed()) {
+                    endTurn(c, "io:" + ar.cause().getClass().getSimpleName());
+                    return;
+                }
+                HttpClientResponse resp = ar.result();
+                if (resp.statusCode() != 200) {
+                    resp.body().onComplete(b -> endTurn(c, "http:" + resp.statusCode()));
+                    return;
+                }
+                if (!target.api() && target.key() != null) {
+                    acknowledged++; // on /v1 the user message is stored before the response starts
+                    c.acknowledged++;
+                    if (c.conversation == null) {
+                        c.conversation = resp.getHeader("X-Parley-Conversation");
+                        if (c.conversation != null) {
+                            conversations.add(c);
+                        }
+                    }
+                }
+                resp.handler(buffer -> read(c, buffer));
+                resp.exceptionHandler(e -> endTurn(c, "io:" + e.getClass().getSimpleName()));
+                resp.endHandler(v -> {
+                    if (c.ended && !c.errorEvent) {
+                        endTurn(c, null);
+                    } else if (c.errorEvent) {
+                        endTurn(c, "event:error");
+                    } else if (target.api() && !c.startEvent) {
+                        endTurn(c, "no-start");
+                    } else {
+                        endTurn(c, "truncated");
+                    }
+                });
+            });
+        }
+
+        /** Looks for the few markers that matter, across buffer boundaries, without parsing JSON. */
+        void read(Client c, Buffer buffer) {
+            String s = c.carry + buffer.toString(StandardCharsets.UTF_8);
+            if (target.api()) {
+                if (!c.startEvent && s.contains("event: message.start")) {
+                    c.startEvent = true;
+                    acknowledged++;
+                    c.acknowledged++;
+                }
+                if (!c.firstToken && s.contains("event: delta")) {
+                    token(c);
+                }
+                if (s.contains("event: message.end")) {
+                    c.ended = true;
+                }
+                if (s.contains("event: error")) {
+                    c.errorEvent = true;
+                }
+            } else {
+                if (!c.firstToken && s.contains("\"content\":\"t")) {
+                    token(c);
+                }
+                if (s.contains("data: [DONE]")) {
+                    c.ended = true;
+                }
+                if (s.contains("{\"error\":")) {
+                    c.errorEvent = true;
+                }
+            }
+            c.carry = s.length() > 24 ? s.substring(s.length() - 24) : s;
+        }
+
+        void token(Client c) {
+            c.firstToken = true;
+            if (c.inWindow) {
+                ttft.add((System.nanoTime() - c.started) / 1000);
+            }
+        }
+
+        void endTurn(Client c, String error) {
+            if (error == null) {
+                completedTotal++;
+                if (measuring) {
+                    completedInWindow++;
+                }
+            } else {
+                error(error);
+            }
+            // after a failure, a short pause so that a refusing server does not turn into a busy loop
+            int pause = error == null ? pacingMs : Math.max(pacingMs, 50);
+            if (pause > 0) {
+                vertx.setTimer(pause, t -> nextTurn(c));
+            } else {
+                vertx.runOnContext(v -> nextTurn(c));
+            }
+        }
+
+        /** One more client: the first page of the conversation list every 50 ms while the window is open. */
+        void listLoop() {
+            if (!measuring) {
+                return;
+            }
+            long start = System.nanoTime();
+            side.request(new RequestOptions().setMethod(HttpMethod.GET).setHost(target.host()).setPort(target.port())
+                    .setURI("/api/conversations?limit=20").putHeader("Authorization", "Bearer " + target.key())
+                    .putHeader("Accept", "application/json").setIdleTimeout(IDLE_TIMEOUT_MS))
+                    .compose(req -> req.send())
+                    .compose(resp -> resp.body().map(b -> resp.statusCode()))
+                    .onComplete(ar -> {
+                        if (ar.failed()) {
+                            error("list:" + ar.cause().getClass().getSimpleName());
+                        } else if (ar.result() != 200) {
+                            error("list:" + ar.result());
+                        } else if (measuring) {
+                            list.add((System.nanoTime() - start) / 1000);
+                        }
+                        vertx.setTimer(50, t -> listLoop());
+                    });
+        }
+
+        /**
+         * Every message stored in this phase's conversations, read back page by page through the API, against two
+         * per turn acknowledged in that conversation: fewer is a loss; more is a turn the client gave up on (a
+         * timeout before the acknowledgement) that Parley stored all the same, which is not.
+         */
+        void countStored() throws Exception {
+            CompletableFuture<Void> all = new CompletableFuture<>();
+            vertx.runOnContext(v -> {
+                int[] next = {0};
+                int[] running = {Math.min(8, conversations.size())};
+                if (running[0] == 0) {
+                    all.complete(null);
+                    return;
+                }
+                for (int i = 0; i < running[0]; i++) {
+                    countNext(next, running, all);
+                }
+            });
+            all.get(10, TimeUnit.MINUTES);
+            stored = 0;
+            for (Client c : conversations) {
+                stored += c.stored;
+                lost += Math.max(0, 2 * c.acknowledged - c.stored);
+                storedUnacknowledged += Math.max(0, c.stored - 2 * c.acknowledged);
+            }
+        }
+
+        void countNext(int[] next, int[] running, CompletableFuture<Void> all) {
+            if (next[0] >= conversations.size()) {
+                if (--running[0] == 0) {
+                    all.complete(null);
+                }
+                return;
+            }
+            countPages(conversations.get(next[0]++), null, () -> countNext(next, running, all), all);
+        }
+
+        void countPages(Client c, String cursor, Runnable then, CompletableFuture<Void> all) {
+            side.request(new RequestOptions().setMethod(HttpMethod.GET).setHost(target.host()).setPort(target.port())
+                    .setURI("/api/conversations/" + c.conversation + "/messages?limit=100" + (cursor == null ? ""
+                            : "&cursor=" + cursor))
+                    .putHeader("Authorization", "Bearer " + target.key()).putHeader("Accept", "application/json"))
+                    .compose(req -> req.send()).compose(resp -> resp.body().map(b -> {
+                        if (resp.statusCode() != 200) {
+                            throw new IllegalStateException("messages of " + c.conversation + ": "
+                                    + resp.statusCode());
+                        }
+                        return new JsonObject(b);
+                    }))
+                    .onComplete(ar -> {
+                        if (ar.failed()) {
+                            all.completeExceptionally(ar.cause());
+                            return;
+                        }
+                        JsonObject page = ar.result();
+                        c.stored += page.getJsonArray("items", new JsonArray()).size();
+                        String nextCursor = page.getString("nextCursor");
+                        if (nextCursor != null) {
+                            countPages(c, nextCursor, then, all);
+                        } else {
+                            then.run();
+                        }
+                    });
+        }
+
+        long[] cpuNow() {
+            return new long[] {cpuMs(ProcessHandle.current().pid()), cpuMs(upstreamPid),
+                    parleyPid < 0 ? -1 : cpuMs(parleyPid), machineBusyMs(), postgresServerMs(),
+                    runQueueWaitMs(ProcessHandle.current().pid()), runQueueWaitMs(upstreamPid),
+                    parleyPid < 0 ? -1 : runQueueWaitMs(parleyPid)};
+        }
+
+        JsonObject toJson(boolean parley) {
+            double window = (windowEnd - windowStart) / 1e9;
+            JsonObject json = new JsonObject().put("mode", target.mode())
+                    .put("streams", completedInWindow)
+                    .put("streamsPerSec", round(completedInWindow / window, 2))
+                    .put("turnsStartedInWindow", turnsStartedInWindow)
+                    .put("errors", new JsonObject(new LinkedHashMap<>(errors)))
+                    .put("warmupErrors", new JsonObject(new LinkedHashMap<>(warmupErrors)))
+                    .put("ttftMs", new JsonObject().put("count", ttft.size).put("p50", round(ttft.pct(50), 2))
+                            .put("p99", round(ttft.pct(99), 2)).put("max", round(ttft.pct(100), 2)));
+            if (!parley) {
+                // what the clients would do with an infinitely fast machine: one turn every (tokens-1) x delay + pacing
+                double ideal = concurrency / (((tokens - 1) * delayMs + pacingMs) / 1000.0);
+                json.put("idealStreamsPerSec", round(ideal, 2))
+                        .put("vsIdeal", round(completedInWindow / window / ideal, 3));
+            }
+            if (parley) {
+                long expected = 2 * acknowledged;
+                json.put("listMs", new JsonObject().put("count", list.size).put("p50", round(list.pct(50), 2))
+                        .put("p99", round(list.pct(99), 2)).put("max", round(list.pct(100), 2)));
+                json.put("turnsAcknowledged", acknowledged).put("turnsCompletedTotal", completedTotal)
+                        .put("messagesExpected", expected).put("messagesStored", stored)
+                        .put("messagesLost", lost).put("messagesStoredUnacknowledged", storedUnacknowledged);
+                long parleyCpu = cpuEnd[2] - cpuStart[2];
+                json.put("parleyProcess", new JsonObject().put("cpuMs", parleyCpu)
+                        .put("cpuCoresUsed", round(parleyCpu / 1000.0 / window, 2))
+                        .put("cpuMsPerTurn", round((double) parleyCpu / Math.max(1, completedInWindow), 2))
+                        .put("rssMbAtEnd", round(parleyRssKb / 1024.0, 1))
+                        .put("runQueueWaitMs", cpuEnd[7] - cpuStart[7]));
+            }
+            long generatorCpu = cpuEnd[0] - cpuStart[0];
+            long upstreamCpu = cpuEnd[1] - cpuStart[1];
+            json.put("generator", new JsonObject().put("cpuMs", generatorCpu)
+                    .put("cpuCoresUsed", round(generatorCpu / 1000.0 / window, 2))
+                    .put("rssMbAtEnd", round(generatorRssKb / 1024.0, 1))
+                    .put("runQueueWaitMs", cpuEnd[5] - cpuStart[5]));
+            json.put("fakeUpstream", new JsonObject().put("cpuMs", upstreamCpu)
+                    .put("cpuCoresUsed", round(upstreamCpu / 1000.0 / window, 2))
+                    .put("runQueueWaitMs", cpuEnd[6] - cpuStart[6]));
+            // the machine is shared: what everything else took in the same window says how far to trust the run
+            long busy = cpuEnd[3] - cpuStart[3];
+            long postgres = cpuEnd[4] - cpuStart[4];
+            long ours = generatorCpu + upstreamCpu + (parley ? cpuEnd[2] - cpuStart[2] : 0)
+                    + (parley && backend.equals("postgres") ? postgres : 0);
+            JsonObject machine = new JsonObject().put("busyCores", round(busy / 1000.0 / window, 2));
+            if (parley && backend.equals("postgres")) {
+                machine.put("postgresBackendsCores", round(postgres / 1000.0 / window, 2));
+            }
+            json.put("machine", machine.put("otherProcessesCores", round((busy - ours) / 1000.0 / window, 2)));
+            return json;
+        }
+    }
+
+    // ---------------------------------------------------------------- processes
+
+    static Process startUpstream() throws IOException {
+        List<String> command = new ArrayList<>(List.of(javaBin(), "-XX:+UseSerialGC", "-Xmx512m",
+                "-cp", System.getProperty("java.class.path"), SOURCE, "upstream",
+                "--tokens", String.valueOf(tokens), "--delay-ms", String.valueOf(delayMs)));
+        return new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    }
+
+    static int readPort(Process upstream) throws IOException {
+        BufferedReader out = new BufferedReader(new InputStreamReader(upstream.getInputStream(),
+                StandardCharsets.UTF_8));
+        String line = out.readLine();
+        if (line == null || !line.startsWith("port ")) {
+            throw new IllegalStateException("fake upstream did not start: " + line);
+        }
+        return Integer.parseInt(line.substring(5).trim());
+    }
+
+    static Process startParley(Path dataDir, String dbUrl, int port, int upstreamPort) throws IOException {
+        List<String> command = new ArrayList<>(List.of(javaBin()));
         if (!parleyJavaOpts.isBlank()) {
             command.addAll(List.of(parleyJavaOpts.trim().split("\\s+")));
         }
@@ -94,270 +649,41 @@ public class StreamLoad {
         pb.environment().put("DATABASE_URL", dbUrl);
         pb.environment().put("PORT", String.valueOf(port));
         pb.environment().put("PARLEY_BOOTSTRAP_API_KEY", KEY);
-        pb.environment().put("PARLEY_UPSTREAM_1_URL", "http://127.0.0.1:" + upstream.port + "/v1");
+        pb.environment().put("PARLEY_UPSTREAM_1_URL", "http://127.0.0.1:" + upstreamPort + "/v1");
         pb.environment().put("PARLEY_UPSTREAM_1_MODELS", "bench");
-        Process parley = pb.start();
-        String base = "http://127.0.0.1:" + port;
-        Result result;
-        try {
-            awaitReady(http, base, parley, dataDir);
-            parleyProcess = parley.toHandle();
-            result = run(http, base, KEY, true);
-        } finally {
-            parley.destroy();
-            parley.waitFor(30, TimeUnit.SECONDS);
-            upstream.server.stop(0);
+        for (String kv : parleyEnv) {
+            int eq = kv.indexOf('=');
+            pb.environment().put(kv.substring(0, eq), kv.substring(eq + 1));
         }
-        System.out.println(json(dbUrl.startsWith("sqlite") ? "sqlite" : "postgresql", baseline, result));
-        System.exit(0);
+        System.err.println("parley log: " + dataDir.resolve("parley.log"));
+        return pb.start();
     }
 
-    // ---------------------------------------------------------------- load
-
-    static final class Result {
-        final AtomicLong completed = new AtomicLong();
-        final AtomicLong started = new AtomicLong();
-        final Map<String, AtomicLong> errors = new ConcurrentHashMap<>();
-        final List<Long> ttftMicros = Collections.synchronizedList(new ArrayList<>());
-        final List<Long> listMicros = Collections.synchronizedList(new ArrayList<>());
-        final List<String> conversations = Collections.synchronizedList(new ArrayList<>());
-        long stored = -1;
-        double parleyCpuSeconds = -1;
-        double elapsedSeconds;
-
-        void error(String kind) {
-            errors.computeIfAbsent(kind, k -> new AtomicLong()).incrementAndGet();
-        }
-    }
-
-    static Result run(HttpClient http, String base, String key, boolean parley) throws Exception {
-        Result warm = new Result();
-        drive(http, base, key, parley, warm, warmupSeconds, false);
-        Result r = new Result();
-        Duration cpuBefore = cpu();
-        drive(http, base, key, parley, r, seconds, parley);
-        if (parley && cpuBefore != null && cpu() != null) {
-            r.parleyCpuSeconds = (cpu().toMillis() - cpuBefore.toMillis()) / 1000.0;
-        }
-        if (parley) {
-            r.stored = countStored(http, base, key, r.conversations);
-        }
-        return r;
-    }
-
-    static void drive(HttpClient http, String base, String key, boolean parley, Result r, int duration,
-            boolean measureList) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(duration);
-        CountDownLatch done = new CountDownLatch(concurrency);
-        long t0 = System.nanoTime();
-        for (int w = 0; w < concurrency; w++) {
-            Thread t = new Thread(() -> {
-                try {
-                    String conversation = parley ? createConversation(http, base, key) : null;
-                    if (conversation != null) {
-                        r.conversations.add(conversation);
-                    }
-                    while (System.nanoTime() < deadline) {
-                        stream(http, base, key, conversation, r);
-                    }
-                } catch (Exception e) {
-                    r.error("worker:" + e.getClass().getSimpleName());
-                } finally {
-                    done.countDown();
-                }
-            });
-            t.setDaemon(true);
-            t.start();
-        }
-        Thread lister = null;
-        if (measureList) {
-            lister = new Thread(() -> {
-                while (System.nanoTime() < deadline) {
-                    try {
-                        long s = System.nanoTime();
-                        HttpResponse<String> resp = http.send(HttpRequest.newBuilder(URI.create(base
-                                + "/api/conversations?limit=20")).header("Authorization", "Bearer " + key).build(),
-                                HttpResponse.BodyHandlers.ofString());
-                        long micros = (System.nanoTime() - s) / 1000;
-                        if (resp.statusCode() == 200) {
-                            r.listMicros.add(micros);
-                        } else {
-                            r.error("list:" + resp.statusCode());
-                        }
-                        Thread.sleep(50);
-                    } catch (Exception e) {
-                        r.error("list:" + e.getClass().getSimpleName());
-                    }
-                }
-            });
-            lister.setDaemon(true);
-            lister.start();
-        }
-        done.await();
-        if (lister != null) {
-            lister.join();
-        }
-        r.elapsedSeconds = (System.nanoTime() - t0) / 1e9;
-    }
-
-    static String createConversation(HttpClient http, String base, String key) throws Exception {
-        HttpResponse<String> resp = http.send(HttpRequest.newBuilder(URI.create(base + "/api/conversations"))
-                .header("Authorization", "Bearer " + key).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"title\":\"bench\",\"model\":\"bench\"}")).build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (resp.statusCode() != 201) {
-            throw new IllegalStateException("create conversation: " + resp.statusCode() + " " + resp.body());
-        }
-        Matcher m = Pattern.compile("\"id\":\"([^\"]+)\"").matcher(resp.body());
-        m.find();
-        return m.group(1);
-    }
-
-    static void stream(HttpClient http, String base, String key, String conversation, Result r) {
-        HttpRequest.Builder req;
-        if (conversation != null) {
-            req = HttpRequest.newBuilder(URI.create(base + "/api/conversations/" + conversation + "/messages"))
-                    .header("Authorization", "Bearer " + key).POST(HttpRequest.BodyPublishers.ofString(
-                            "{\"content\":\"Tell me something\"}"));
-        } else {
-            req = HttpRequest.newBuilder(URI.create(base + "/v1/chat/completions")).POST(HttpRequest.BodyPublishers
-                    .ofString("{\"model\":\"bench\",\"stream\":true,\"messages\":[{\"role\":\"user\","
-                            + "\"content\":\"Tell me something\"}]}"));
-        }
-        req.header("Content-Type", "application/json").header("Accept", "text/event-stream");
-        long start = System.nanoTime();
-        try {
-            HttpResponse<java.io.InputStream> resp = http.send(req.build(), HttpResponse.BodyHandlers.ofInputStream());
-            if (resp.statusCode() != 200) {
-                r.error("http:" + resp.statusCode());
-                resp.body().close();
-                return;
-            }
-            boolean first = true;
-            boolean ended = false;
-            boolean startedEvent = false;
-            String event = null;
-            try (BufferedReader in = new BufferedReader(new InputStreamReader(resp.body(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = in.readLine()) != null) {
-                    if (line.startsWith("event: ")) {
-                        event = line.substring(7);
-                        if (event.equals("message.start")) {
-                            startedEvent = true;
-                            r.started.incrementAndGet();
-                        }
-                    } else if (line.startsWith("data: ")) {
-                        boolean isText = conversation == null ? line.contains("\"content\":\"t") : "delta".equals(event);
-                        if (first && isText) {
-                            r.ttftMicros.add((System.nanoTime() - start) / 1000);
-                            first = false;
-                        }
-                        if ("error".equals(event)) {
-                            r.error("event:error");
-                        }
-                        if ("message.end".equals(event) || line.equals("data: [DONE]")) {
-                            ended = true;
-                        }
-                    }
-                }
-            }
-            if (ended) {
-                r.completed.incrementAndGet();
-            } else if (!startedEvent && conversation != null) {
-                r.error("no-start");
-            } else {
-                r.error("truncated");
-            }
-        } catch (Exception e) {
-            r.error("io:" + e.getClass().getSimpleName());
-        }
-    }
-
-    static long countStored(HttpClient http, String base, String key, List<String> conversations) throws Exception {
-        long total = 0;
-        for (String id : conversations) {
-            String cursor = null;
-            do {
-                HttpResponse<String> resp = http.send(HttpRequest.newBuilder(URI.create(base + "/api/conversations/"
-                        + id + "/messages?limit=100" + (cursor == null ? "" : "&cursor=" + cursor)))
-                        .header("Authorization", "Bearer " + key).build(), HttpResponse.BodyHandlers.ofString());
-                Matcher ids = Pattern.compile("\"role\":\"").matcher(resp.body());
-                while (ids.find()) {
-                    total++;
-                }
-                Matcher next = Pattern.compile("\"nextCursor\":\"([^\"]+)\"").matcher(resp.body());
-                cursor = next.find() ? next.group(1) : null;
-            } while (cursor != null);
-        }
-        return total;
-    }
-
-    // ---------------------------------------------------------------- fake upstream
-
-    static final class Upstream {
-        HttpServer server;
-        int port;
-
-        static Upstream start(int threads) throws IOException {
-            Upstream u = new Upstream();
-            u.server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 1024);
-            u.server.setExecutor(Executors.newFixedThreadPool(threads));
-            u.server.createContext("/", u::handle);
-            u.server.start();
-            u.port = u.server.getAddress().getPort();
-            return u;
-        }
-
-        void handle(HttpExchange ex) throws IOException {
-            ex.getRequestBody().readAllBytes();
-            ex.getResponseHeaders().add("Content-Type", "text/event-stream");
-            // one connection per stream: the JDK server drops pooled keep-alive connections under this load, which
-            // would measure the fake, not Parley
-            ex.getResponseHeaders().add("Connection", "close");
-            ex.sendResponseHeaders(200, 0);
-            try (OutputStream out = ex.getResponseBody()) {
-                for (int i = 0; i < tokens; i++) {
-                    if (i > 0) {
-                        Thread.sleep(delayMs);
-                    }
-                    out.write(("data: {\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":"
-                            + "{\"content\":\"t" + i + " \"},\"finish_reason\":null}]}\n\n")
-                            .getBytes(StandardCharsets.UTF_8));
-                    out.flush();
-                }
-                out.write(("data: {\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{},"
-                        + "\"finish_reason\":\"stop\"}]}\n\ndata: {\"choices\":[],\"usage\":{\"prompt_tokens\":12,"
-                        + "\"completion_tokens\":" + tokens + ",\"total_tokens\":" + (12 + tokens) + "}}\n\n"
-                        + "data: [DONE]\n\n").getBytes(StandardCharsets.UTF_8));
-            } catch (InterruptedException | IOException e) {
-                // client went away
-            }
-        }
-    }
-
-    // ---------------------------------------------------------------- helpers
-
-    static void awaitReady(HttpClient http, String base, Process parley, Path dir) throws Exception {
+    static void awaitReady(Vertx vertx, int port, Process parley, Path dir) throws Exception {
+        HttpClient http = vertx.createHttpClient();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-        while (System.nanoTime() < deadline) {
-            if (!parley.isAlive()) {
-                throw new IllegalStateException("Parley exited: " + Files.readString(dir.resolve("parley.log")));
-            }
-            try {
-                if (http.send(HttpRequest.newBuilder(URI.create(base + "/q/health/ready")).build(),
-                        HttpResponse.BodyHandlers.ofString()).statusCode() == 200) {
+        try {
+            while (System.nanoTime() < deadline) {
+                if (!parley.isAlive()) {
+                    throw new IllegalStateException("Parley exited: " + Files.readString(dir.resolve("parley.log")));
+                }
+                CompletableFuture<Integer> status = new CompletableFuture<>();
+                http.request(HttpMethod.GET, port, "127.0.0.1", "/q/health/ready").compose(r -> r.send())
+                        .compose(r -> r.body().map(b -> r.statusCode()))
+                        .onComplete(ar -> status.complete(ar.succeeded() ? ar.result() : -1));
+                if (status.get(10, TimeUnit.SECONDS) == 200) {
                     return;
                 }
-            } catch (IOException e) {
-                // not yet listening
+                Thread.sleep(200);
             }
-            Thread.sleep(200);
+            throw new IllegalStateException("Parley not ready in 90 s");
+        } finally {
+            http.close();
         }
-        throw new IllegalStateException("Parley not ready in 90 s");
     }
 
-    static Duration cpu() {
-        return parleyProcess == null ? null : parleyProcess.info().totalCpuDuration().orElse(null);
+    static String javaBin() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
     static int freePort() throws IOException {
@@ -366,42 +692,231 @@ public class StreamLoad {
         }
     }
 
-    static double pct(List<Long> values, double p) {
-        if (values.isEmpty()) {
-            return -1;
+    static void admin(String sql) throws Exception {
+        URI u = URI.create(pgAdminUrl);
+        String user = u.getUserInfo() == null ? "postgres" : u.getUserInfo().split(":", 2)[0];
+        String password = u.getUserInfo() == null || !u.getUserInfo().contains(":") ? null
+                : u.getUserInfo().split(":", 2)[1];
+        try (Connection c = DriverManager.getConnection("jdbc:postgresql://" + u.getHost() + ":"
+                + (u.getPort() < 0 ? 5432 : u.getPort()) + u.getPath(), user, password);
+                Statement st = c.createStatement()) {
+            st.execute(sql);
         }
-        List<Long> sorted = new ArrayList<>(values);
-        Collections.sort(sorted);
-        int i = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;
-        return sorted.get(Math.max(0, Math.min(i, sorted.size() - 1))) / 1000.0;
     }
 
-    static String json(String backend, Result b, Result p) {
-        double bRate = b.completed.get() / b.elapsedSeconds;
-        double pRate = p.completed.get() / p.elapsedSeconds;
-        Map<String, Long> errors = new TreeMap<>();
-        p.errors.forEach((k, v) -> errors.put(k, v.get()));
-        StringBuilder e = new StringBuilder("{");
-        errors.forEach((k, v) -> e.append(e.length() > 1 ? "," : "").append('"').append(k).append("\":").append(v));
-        e.append('}');
-        long expected = 2 * p.started.get();
-        return String.format(java.util.Locale.ROOT, """
-                {
-                  "backend": "%s", "concurrency": %d, "seconds": %d, "upstream": {"tokens": %d, "delayMs": %d},
-                  "baseline": {"streams": %d, "streamsPerSec": %.2f, "ttftMs": {"p50": %.2f, "p99": %.2f}},
-                  "parley": {"streams": %d, "streamsPerSec": %.2f, "errors": %s,
-                             "ttftMs": {"p50": %.2f, "p99": %.2f},
-                             "listMs": {"count": %d, "p50": %.2f, "p99": %.2f, "max": %.2f},
-                             "messagesExpected": %d, "messagesStored": %d, "messagesLost": %d,
-                             "cpuCoresUsed": %.2f, "cpuMsPerStream": %.2f},
-                  "ratios": {"streamsPerSecVsBaseline": %.3f, "ttftP50OverheadMs": %.2f, "ttftP99OverheadMs": %.2f}
-                }""", backend, concurrency, seconds, tokens, delayMs,
-                b.completed.get(), bRate, pct(b.ttftMicros, 50), pct(b.ttftMicros, 99),
-                p.completed.get(), pRate, e, pct(p.ttftMicros, 50), pct(p.ttftMicros, 99),
-                p.listMicros.size(), pct(p.listMicros, 50), pct(p.listMicros, 99), pct(p.listMicros, 100),
-                expected, p.stored, expected - p.stored,
-                p.parleyCpuSeconds / p.elapsedSeconds, 1000 * p.parleyCpuSeconds / Math.max(1, p.completed.get()),
-                pRate / bRate, pct(p.ttftMicros, 50) - pct(b.ttftMicros, 50),
-                pct(p.ttftMicros, 99) - pct(b.ttftMicros, 99));
+    // ---------------------------------------------------------------- /proc
+
+    /** utime + stime of a process, in milliseconds (clock ticks of 10 ms: Linux's USER_HZ is 100). */
+    static long cpuMs(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            // the command name may hold spaces; fields are counted after its closing parenthesis
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10;
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * How long the process's threads were ready to run but waited for a CPU (/proc/<pid>/task/<tid>/schedstat, second
+     * field), in milliseconds: on a shared machine, the part of a latency that is someone else's load. Threads that
+     * end inside the window take their share with them.
+     */
+    static long runQueueWaitMs(long pid) {
+        long ns = 0;
+        try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            for (Path t : (Iterable<Path>) tasks::iterator) {
+                try {
+                    ns += Long.parseLong(Files.readString(t.resolve("schedstat")).trim().split(" ")[1]);
+                } catch (IOException | RuntimeException e) {
+                    // ended
+                }
+            }
+        } catch (IOException e) {
+            return -1;
+        }
+        return ns / 1_000_000;
+    }
+
+    /** Every CPU's busy time (user, nice, system, irq, softirq, steal) from /proc/stat, in milliseconds. */
+    static long machineBusyMs() {
+        try {
+            String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+            long ticks = 0;
+            for (int i : new int[] {1, 2, 3, 6, 7, 8}) {
+                ticks += Long.parseLong(f[i]);
+            }
+            return ticks * 10;
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * CPU of the local PostgreSQL server's backends serving the database under test (their process title names it;
+     * the server's shared processes such as the WAL writer are left out, and a backend that exits inside the window
+     * takes its share with it, so this is a lower bound).
+     */
+    static long postgresServerMs() {
+        if (databaseName == null) {
+            return 0;
+        }
+        long sum = 0;
+        try (var procs = Files.list(Path.of("/proc"))) {
+            for (Path p : (Iterable<Path>) procs::iterator) {
+                String name = p.getFileName().toString();
+                if (!name.chars().allMatch(Character::isDigit)) {
+                    continue;
+                }
+                try {
+                    if (Files.readSymbolicLink(p.resolve("exe")).toString().startsWith("/usr/lib/postgresql/")
+                            && Files.readString(p.resolve("cmdline")).contains(" " + databaseName + " ")) {
+                        sum += Math.max(0, cpuMs(Long.parseLong(name)));
+                    }
+                } catch (IOException | RuntimeException e) {
+                    // gone, or not ours to read
+                }
+            }
+        } catch (IOException e) {
+            return -1;
+        }
+        return sum;
+    }
+
+    static long rssKb(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                }
+            }
+        } catch (IOException e) {
+            // gone
+        }
+        return -1;
+    }
+
+    static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+
+    static double round(double v, int places) {
+        double scale = Math.pow(10, places);
+        return Math.round(v * scale) / scale;
+    }
+
+    // ---------------------------------------------------------------- fake upstream (its own process)
+
+    /**
+     * An OpenAI-compatible upstream: {@code POST /v1/chat/completions} streams {@code --tokens} chunks
+     * {@code --delay-ms} apart (the first at once; chunk i is due i x delay after the request, so a late timer does
+     * not push back the chunks after it), then a finish chunk, a usage chunk and {@code [DONE]}; without
+     * {@code "stream": true} it answers the whole completion after the same time. {@code GET /v1/models} lists
+     * {@code bench}. Timers on one event loop, no thread per stream. Prints {@code port N}; exits when its standard
+     * input closes (the load generator is gone).
+     */
+    static final class FakeUpstream {
+        static void main(String[] args) throws Exception {
+            int tokens = 40;
+            int delayMs = 25;
+            int port = 0;
+            for (int i = 0; i < args.length; i += 2) {
+                switch (args[i]) {
+                    case "--tokens" -> tokens = Integer.parseInt(args[i + 1]);
+                    case "--delay-ms" -> delayMs = Integer.parseInt(args[i + 1]);
+                    case "--port" -> port = Integer.parseInt(args[i + 1]);
+                    default -> throw new IllegalArgumentException("unknown option " + args[i]);
+                }
+            }
+            byte[][] chunks = new byte[tokens][];
+            for (int i = 0; i < tokens; i++) {
+                chunks[i] = ("data: {\"id\":\"chatcmpl-bench\",\"object\":\"chat.completion.chunk\",\"model\":\"bench\","
+                        + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"t" + i + " \"},\"finish_reason\":null}]}"
+                        + "\n\n").getBytes(StandardCharsets.UTF_8);
+            }
+            byte[] last = ("data: {\"id\":\"chatcmpl-bench\",\"object\":\"chat.completion.chunk\",\"model\":\"bench\","
+                    + "\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n"
+                    + "data: {\"id\":\"chatcmpl-bench\",\"object\":\"chat.completion.chunk\",\"choices\":[],"
+                    + "\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":" + tokens + ",\"total_tokens\":"
+                    + (12 + tokens) + "}}\n\ndata: [DONE]\n\n").getBytes(StandardCharsets.UTF_8);
+            StringBuilder text = new StringBuilder();
+            for (int i = 0; i < tokens; i++) {
+                text.append('t').append(i).append(' ');
+            }
+            String whole = new JsonObject().put("id", "chatcmpl-bench").put("object", "chat.completion")
+                    .put("model", "bench").put("choices", new JsonArray().add(new JsonObject().put("index", 0)
+                            .put("message", new JsonObject().put("role", "assistant").put("content",
+                                    text.toString()))
+                            .put("finish_reason", "stop")))
+                    .put("usage", new JsonObject().put("prompt_tokens", 12).put("completion_tokens", tokens)
+                            .put("total_tokens", 12 + tokens)).encode();
+            String models = "{\"object\":\"list\",\"data\":[{\"id\":\"bench\",\"object\":\"model\",\"created\":0,"
+                    + "\"owned_by\":\"bench\"}]}";
+            Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1)
+                    .setInternalBlockingPoolSize(1));
+            int tokenCount = tokens;
+            int delay = delayMs;
+            HttpServer server = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(port)
+                    .setAcceptBacklog(4096).setIdleTimeout(0));
+            server.requestHandler(req -> {
+                if (req.method() == HttpMethod.GET && req.path().endsWith("/models")) {
+                    req.response().putHeader("Content-Type", "application/json").end(models);
+                } else if (req.method() == HttpMethod.POST && req.path().endsWith("/chat/completions")) {
+                    req.body().onSuccess(body -> {
+                        if (body.toString(StandardCharsets.UTF_8).replace(" ", "").contains("\"stream\":true")) {
+                            stream(vertx, req.response(), chunks, last, delay);
+                        } else {
+                            vertx.setTimer(Math.max(1, (long) (tokenCount - 1) * delay), t -> req.response()
+                                    .putHeader("Content-Type", "application/json").end(whole));
+                        }
+                    });
+                } else {
+                    req.response().setStatusCode(404).end();
+                }
+            });
+            int actual = server.listen().toCompletionStage().toCompletableFuture().get().actualPort();
+            System.out.println("port " + actual);
+            System.out.flush();
+            while (System.in.read() >= 0) {
+                // wait for the parent to go away
+            }
+            System.exit(0);
+        }
+
+        static void stream(Vertx vertx, HttpServerResponse resp, byte[][] chunks, byte[] last, int delayMs) {
+            resp.setChunked(true).putHeader("Content-Type", "text/event-stream").putHeader("Cache-Control",
+                    "no-cache");
+            int[] next = {0};
+            long[] timer = {-1};
+            long start = System.nanoTime();
+            resp.closeHandler(v -> vertx.cancelTimer(timer[0]));
+            Consumer<Long> tick = new Consumer<>() {
+                @Override
+                public void accept(Long id) {
+                    if (resp.closed()) {
+                        return;
+                    }
+                    int i = next[0]++;
+                    if (i < chunks.length) {
+                        resp.write(Buffer.buffer(chunks[i]));
+                        if (i + 1 < chunks.length) {
+                            // chunk i+1 is due at start + (i+1) x delay: a late timer does not delay the rest
+                            long due = start + TimeUnit.MILLISECONDS.toNanos((long) (i + 1) * delayMs);
+                            long wait = TimeUnit.NANOSECONDS.toMillis(due - System.nanoTime());
+                            timer[0] = vertx.setTimer(Math.max(1, wait), this::accept);
+                            return;
+                        }
+                    }
+                    resp.end(Buffer.buffer(last));
+                }
+            };
+            tick.accept(-1L);
+        }
     }
 }
