@@ -36,8 +36,9 @@ fi
 
 KEY="aot-training-$RANDOM$RANDOM$RANDOM$RANDOM"
 rm -f "$CACHE"
-(cd "$WORK" && exec env -u DATABASE_URL PORT="$PORT" PARLEY_BOOTSTRAP_API_KEY="$KEY" PARLEY_SHUTDOWN_DRAIN_DELAY=0s \
-  "$JAVA" ${OPTS[@]+"${OPTS[@]}"} "$WRITE" -jar "$APP/quarkus-run.jar" >"$WORK/training.log" 2>&1) &
+# never the service's own database: the default ./data/parley.db, here under the temporary directory
+(cd "$WORK" && exec env -u DATABASE_URL -u PARLEY_DATABASE_URL PORT="$PORT" PARLEY_BOOTSTRAP_API_KEY="$KEY" \
+  PARLEY_SHUTDOWN_DRAIN_DELAY=0s "$JAVA" ${OPTS[@]+"${OPTS[@]}"} "$WRITE" -jar "$APP/quarkus-run.jar" >"$WORK/training.log" 2>&1) &
 PID=$!
 
 # request METHOD PATH [BODY]: prints the response (status line, headers, body) over a plain bash TCP connection
