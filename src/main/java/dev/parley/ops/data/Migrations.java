@@ -105,6 +105,10 @@ public final class Migrations {
         log.accept(applied.isEmpty() ? "Migrations " + pending.stream().map(Pending::version).toList()
                 + " were applied by another process" : "Applied migrations " + applied.stream()
                         .map(Pending::version).toList());
-        return new Outcome(applied, currentVersion(flyway), backup);
+        // Flyway applies in version order, so the last one applied is the schema's version now; asking the history
+        // again would cost one more pass over the database and the scripts at every start that migrates.
+        String version = applied.stream().map(Pending::version).filter(v -> v != null && !v.isEmpty())
+                .reduce((first, last) -> last).orElseGet(() -> currentVersion(flyway));
+        return new Outcome(applied, version, backup);
     }
 }
