@@ -95,6 +95,7 @@ public class StreamLoad {
                 case "--jar" -> jar = value;
                 case "--parley-java-opts" -> parleyJavaOpts = value;
                 case "--parley-env" -> parleyEnv.add(value);
+                case "--portkey-port" -> portkeyPort = Integer.parseInt(value);
                 default -> {
                     System.err.println("unknown option " + args[i]);
                     System.exit(2);
@@ -117,12 +118,21 @@ public class StreamLoad {
                 .setInternalBlockingPoolSize(1));
         Process upstreamProcess = startUpstream();
         int upstreamPort = readPort(upstreamProcess);
+        upstreamPortForGateway = upstreamPort;
         Path dataDir = Files.createTempDirectory("parley-bench");
         String scratch = null;
         Process parley = null;
         try {
             Target upstreamTarget = new Target("baseline", "127.0.0.1", upstreamPort, null);
             report.put("baseline", new Phase(vertx, upstreamTarget, upstreamProcess.pid(), -1).run().toJson(false));
+            if (portkeyPort > 0) {
+                // the same clients through the Portkey gateway (bench/portkey/run.sh), a proxy that stores nothing
+                Phase gateway = new Phase(vertx, new Target("portkey", "127.0.0.1", portkeyPort, null),
+                        upstreamProcess.pid(), -1);
+                JsonObject json = gateway.run().toJson(false);
+                json.put("ratios", ratios(report.getJsonObject("baseline"), json));
+                report.put("portkey", json);
+            }
 
             String dbUrl = databaseUrl;
             if (dbUrl == null && backend.equals("postgres")) {
@@ -183,6 +193,10 @@ public class StreamLoad {
     // ---------------------------------------------------------------- one measured phase
 
     /** Where the clients stream from: the upstream itself, or Parley's /api (SSE) or /v1 (OpenAI chunks). */
+    /** The port of a running Portkey gateway to measure as a third phase (0: none), and the upstream it proxies. */
+    static int portkeyPort = 0;
+    static int upstreamPortForGateway;
+
     record Target(String mode, String host, int port, String key) {
         boolean api() {
             return mode.equals("api");
@@ -369,6 +383,11 @@ public class StreamLoad {
                 body = "{\"content\":\"Tell me something\"}";
             } else {
                 req.setURI("/v1/chat/completions");
+                if (target.mode().equals("portkey")) {
+                    req.putHeader("x-portkey-provider", "openai")
+                            .putHeader("x-portkey-custom-host", "http://127.0.0.1:" + upstreamPortForGateway + "/v1")
+                            .putHeader("Authorization", "Bearer bench");
+                }
                 body = "{\"model\":\"bench\",\"stream\":true,\"stream_options\":{\"include_usage\":true},"
                         + "\"messages\":[{\"role\":\"user\",\"content\":\"Tell me something\"}]}";
                 if (c.conversation != null) {
