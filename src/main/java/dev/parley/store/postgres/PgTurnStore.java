@@ -156,12 +156,18 @@ public class PgTurnStore implements TurnStore {
                     .append("::uuid, ").append(r[2]).append(", 1, tokens_in, tokens_out FROM msg ON CONFLICT (")
                     .append(r[1]).append(") DO UPDATE SET turns = ").append(r[0])
                     .append(".turns + 1, tokens_in = ").append(r[0]).append(".tokens_in + excluded.tokens_in, ")
-                    .append("tokens_out = ").append(r[0]).append(".tokens_out + excluded.tokens_out)");
+                    .append("tokens_out = ").append(r[0]).append(".tokens_out + excluded.tokens_out RETURNING 1)");
         }
-        if (end.admission() != null) {
-            settle(sql, p, end.admission(), (long) reply.tokensIn() + reply.tokensOut());
+        List<String> settled = end.admission() == null ? List.of()
+                : settle(sql, p, end.admission(), (long) reply.tokensIn() + reply.tokensOut());
+        // read every CTE, in order: the rollups, then the counter rows in the admission's order
+        sql.append(" SELECT (SELECT count(*) FROM msg) AS stored");
+        for (int i = 0; i < rollups.length; i++) {
+            sql.append(", (SELECT count(*) FROM r").append(i).append(")");
         }
-        sql.append(" SELECT count(*) AS stored FROM msg");
+        for (String cte : settled) {
+            sql.append(", (SELECT count(*) FROM ").append(cte).append(")");
+        }
         return pool.get().preparedQuery(sql.toString()).execute(Tuple.from(p))
                 .map(rows -> rows.iterator().next().getLong("stored") > 0);
     }
@@ -210,9 +216,17 @@ public class PgTurnStore implements TurnStore {
     private record Statement(String sql, Tuple params) {
     }
 
+    /**
+     * The admission's upserts. Every statement that locks counter rows takes them in one order, so that an admission
+     * and a settlement never wait for each other in a cycle: the windows (month, then minute) of the tenant, then of
+     * the key, then the in-flight rows; the order is made explicit by reading each CTE in the final select, in that
+     * order (a data-modifying CTE no one reads runs at the end of the statement, in an order PostgreSQL does not
+     * promise).
+     */
     private static Statement upserts(Admission a, List<Subject> limited) {
         StringBuilder with = new StringBuilder("WITH ");
         StringBuilder select = new StringBuilder(" SELECT ");
+        StringBuilder inFlight = new StringBuilder();
         List<Object> p = new ArrayList<>();
         for (int i = 0; i < limited.size(); i++) {
             Subject s = limited.get(i);
@@ -239,9 +253,10 @@ public class PgTurnStore implements TurnStore {
                         .append("turns) VALUES ($").append(param(p, UuidV7.next())).append(", $").append(subject)
                         .append(", $").append(param(p, a.instance())).append(", 1) ON CONFLICT (subject_id, ")
                         .append("instance) DO UPDATE SET turns = usage_in_flight.turns + 1 RETURNING 1)");
+                inFlight.append(", (SELECT count(*) FROM f").append(i).append(") AS f").append(i);
             }
         }
-        return new Statement(with.append(select).toString(), Tuple.from(p));
+        return new Statement(with.append(select).append(inFlight).toString(), Tuple.from(p));
     }
 
     /** Adds a parameter, answering its number. */
@@ -322,29 +337,42 @@ public class PgTurnStore implements TurnStore {
 
     /**
      * Appends the settlement of the reservation to the reply's statement: each subject's month window (an upsert: the
-     * month may have turned since the admission), its minute window and its in-flight row.
+     * month may have turned since the admission) and minute window, then the in-flight rows, in the order the
+     * admission locks them ({@link #upserts}); answers the CTEs to read, in that order.
      */
-    private static void settle(StringBuilder with, List<Object> p, Admission a, long spent) {
-        int part = 0;
+    private static List<String> settle(StringBuilder with, List<Object> p, Admission a, long spent) {
+        List<String> windows = new ArrayList<>();
+        List<String> inFlight = new ArrayList<>();
+        StringBuilder flights = new StringBuilder();
         for (Subject s : a.subjects()) {
             Limits l = s.limits();
             long reserved = l.any() ? a.reservedTokens() : 0;
             int subject = param(p, s.id());
-            with.append(", s").append(part++).append(" AS (INSERT INTO usage_windows (id, subject_id, period, ")
+            String month = "s" + (windows.size() + inFlight.size());
+            windows.add(month);
+            with.append(", ").append(month).append(" AS (INSERT INTO usage_windows (id, subject_id, period, ")
                     .append("requests, tokens) VALUES ($").append(param(p, UuidV7.next())).append("::uuid, $")
                     .append(subject).append("::uuid, $").append(param(p, a.month())).append("::text, 0, $")
                     .append(param(p, spent - reserved)).append("::bigint) ON CONFLICT (subject_id, period) DO UPDATE ")
-                    .append("SET tokens = usage_windows.tokens + excluded.tokens)");
+                    .append("SET tokens = usage_windows.tokens + excluded.tokens RETURNING 1)");
             if (l.perMinute()) {
-                with.append(", s").append(part++).append(" AS (UPDATE usage_windows SET tokens = tokens + $")
+                String minute = "s" + (windows.size() + inFlight.size());
+                windows.add(minute);
+                with.append(", ").append(minute).append(" AS (UPDATE usage_windows SET tokens = tokens + $")
                         .append(param(p, spent - a.reservedTokens())).append("::bigint WHERE subject_id = $")
-                        .append(subject).append("::uuid AND period = $").append(param(p, a.minute())).append("::text)");
+                        .append(subject).append("::uuid AND period = $").append(param(p, a.minute()))
+                        .append("::text RETURNING 1)");
             }
             if (l.concurrentTurns() != null) {
-                with.append(", s").append(part++).append(" AS (UPDATE usage_in_flight SET turns = turns - 1 ")
+                String flight = "s" + (windows.size() + inFlight.size());
+                inFlight.add(flight);
+                flights.append(", ").append(flight).append(" AS (UPDATE usage_in_flight SET turns = turns - 1 ")
                         .append("WHERE subject_id = $").append(subject).append("::uuid AND instance = $")
-                        .append(param(p, a.instance())).append("::text AND turns > 0)");
+                        .append(param(p, a.instance())).append("::text AND turns > 0 RETURNING 1)");
             }
         }
+        with.append(flights);
+        windows.addAll(inFlight);
+        return windows;
     }
 }
