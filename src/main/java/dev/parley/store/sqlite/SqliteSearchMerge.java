@@ -35,14 +35,15 @@ class SqliteSearchMerge {
     }
 
     /**
-     * One merge step of at most {@code pages} pages, in the caller's transaction; true when it merged anything (FTS5
-     * reports work done only through the connection's change count).
+     * One merge step of at most {@code pages} pages, in the caller's transaction; true when it merged anything. FTS5
+     * reports work done only through the connection's change count: the command itself counts one change, the rows
+     * a merge writes count more.
      */
     static boolean mergeStep(Connection c, int pages) throws SQLException {
         try (Statement st = c.createStatement()) {
             long before = totalChanges(st);
             st.execute("INSERT INTO messages_fts (messages_fts, rank) VALUES ('merge', " + pages + ")");
-            return totalChanges(st) > before;
+            return totalChanges(st) > before + 1;
         }
     }
 
