@@ -106,10 +106,7 @@ public class SqliteSearchStore implements SearchStore {
     private record Ranked(List<Hit> rows, SearchCursor.Floor floor) {
     }
 
-    /**
-     * The filters, as conditions on {@code m} (messages) and {@code c} (conversations), and whether they need the
-     * conversation.
-     */
+    /** The filters, as conditions on {@code m} (messages) and {@code c} (conversations); bound by bindFilters. */
     private static String filters(Filter filter) {
         StringBuilder sql = new StringBuilder();
         if (filter.role() != null) {
