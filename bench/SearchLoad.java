@@ -17,7 +17,8 @@
  *    on their own (they match a large share of a tenant's messages);
  * 4. the write path: 16 clients sending chat turns (stream false, the demo model with no delay: two stored messages
  *    per turn) for --write-seconds with the index, then again after dropping it (SQLite: the FTS5 triggers;
- *    PostgreSQL: the generated column and its index) in the same process and database.
+ *    PostgreSQL: the generated column, its GIN index and the messages_recent index search added) in the same process
+ *    and database.
  * Prints one JSON document; see bench/README.md.
  */
 
@@ -396,6 +397,7 @@ public class SearchLoad {
             try (Connection c = DriverManager.getConnection(jdbcUrl, user, null); Statement st = c.createStatement()) {
                 if (pg) {
                     st.execute("ALTER TABLE messages DROP COLUMN search");
+                    st.execute("DROP INDEX messages_recent");
                 } else {
                     st.execute("PRAGMA busy_timeout=30000");
                     for (String t : List.of("insert", "delete", "update")) {

@@ -280,17 +280,23 @@ public abstract class SearchContract {
         String conv = conversation(key, "Cursors");
         message(conv, "cursor");
         Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
-        byte[] nan = new byte[33];
-        nan[0] = 'S';
-        java.nio.ByteBuffer.wrap(nan, 1, 8).putDouble(Double.NaN);
-        byte[] farFuture = new byte[33];
-        farFuture[0] = 'S';
-        java.nio.ByteBuffer.wrap(farFuture, 9, 8).putLong(Long.MAX_VALUE);
+        byte[] nan = issued(true, Double.NaN, 1);
+        byte[] farFuture = issued(false, 0, Long.MAX_VALUE);
+        byte[] unknownFlags = issued(true, 1, 1);
+        unknownFlags[1] = 8;
         for (String cursor : List.of("x", "!!!", "%00", b64.encodeToString("hello".getBytes(StandardCharsets.UTF_8)),
-                b64.encodeToString(new byte[33]), b64.encodeToString(new byte[32]), b64.encodeToString(nan),
-                b64.encodeToString(farFuture), Cursor.of(Timestamps.now(), UUID.randomUUID()).encode())) {
+                b64.encodeToString(new byte[58]), b64.encodeToString(new byte[57]), b64.encodeToString(nan),
+                b64.encodeToString(farFuture), b64.encodeToString(unknownFlags),
+                Cursor.of(Timestamps.now(), UUID.randomUUID()).encode())) {
             badRequest(Map.of("q", "cursor", "cursor", cursor));
         }
+    }
+
+    /** The bytes of a cursor as this service issues them, with the given fields. */
+    static byte[] issued(boolean ranked, double rank, long position) {
+        byte[] raw = Base64.getUrlDecoder().decode(new SearchCursor(ranked, 1, 1, UUID.randomUUID(), null).encode());
+        java.nio.ByteBuffer.wrap(raw, 2, 16).putDouble(rank).putLong(position);
+        return raw;
     }
 
     // --- lifecycle --------------------------------------------------------------------------------------------------
@@ -377,6 +383,95 @@ public abstract class SearchContract {
         assertThat(seen).containsExactlyInAnyOrderElementsOf(ids.stream().map(UUID::toString).toList());
     }
 
+    /**
+     * Only the newest {@link dev.parley.store.SearchStore#RANKED_WINDOW} matches are ranked; the older ones follow,
+     * newest first, with rank 0, so that paging reaches every match however many there are.
+     */
+    @Test
+    void pagingContinuesPastTheRankedWindowWithOlderMatchesNewestFirst() {
+        String conv = conversation(key, "Window");
+        int window = dev.parley.store.SearchStore.RANKED_WINDOW;
+        List<String> oldestFirst = new ArrayList<>();
+        for (int i = 0; i < window + 15; i++) {
+            // ranks differ within the window: a third of the messages say it twice
+            oldestFirst.add(s(message(conv, i % 3 == 0 ? "beacon beacon" : "beacon among other words " + i)));
+        }
+        List<String> seen = new ArrayList<>();
+        List<Double> ranks = new ArrayList<>();
+        String cursor = null;
+        do {
+            Map<String, Object> params = new LinkedHashMap<>(Map.of("q", "beacon", "limit", 30));
+            if (cursor != null) {
+                params.put("cursor", cursor);
+            }
+            JsonPath page = search(key, params);
+            seen.addAll(ids(page));
+            ranks.addAll(page.getList("items.rank", Double.class));
+            cursor = page.getString("nextCursor");
+        } while (cursor != null);
+        assertThat(seen).doesNotHaveDuplicates().hasSize(window + 15);
+        List<String> newestFirst = new ArrayList<>(oldestFirst);
+        java.util.Collections.reverse(newestFirst);
+        // the ranked part: the newest matches, best first
+        assertThat(seen.subList(0, window)).containsExactlyInAnyOrderElementsOf(newestFirst.subList(0, window));
+        assertThat(ranks.subList(0, window)).allMatch(r -> r > 0).isSortedAccordingTo((a, b) -> Double.compare(b, a));
+        // then the older ones, newest first, unranked
+        assertThat(seen.subList(window, seen.size())).containsExactlyElementsOf(newestFirst.subList(window,
+                newestFirst.size()));
+        assertThat(ranks.subList(window, ranks.size())).containsOnly(0.0);
+    }
+
+    @Test
+    void aPageMayEndTheRankedWindowAndBeginTheOlderMatches() {
+        String conv = conversation(key, "Seam");
+        int window = dev.parley.store.SearchStore.RANKED_WINDOW;
+        List<String> oldestFirst = new ArrayList<>();
+        for (int i = 0; i < window + 3; i++) {
+            oldestFirst.add(s(message(conv, "seam " + i)));
+        }
+        int limit = 30;
+        List<JsonPath> pages = new ArrayList<>();
+        String cursor = null;
+        do {
+            Map<String, Object> params = new LinkedHashMap<>(Map.of("q", "seam", "limit", limit));
+            if (cursor != null) {
+                params.put("cursor", cursor);
+            }
+            pages.add(search(key, params));
+            cursor = pages.get(pages.size() - 1).getString("nextCursor");
+        } while (cursor != null);
+        // the page holding the seam: the window's last ranked hits, then the three oldest messages, newest first
+        JsonPath seam = pages.get(window / limit);
+        List<String> ids = ids(seam);
+        List<Double> ranks = seam.getList("items.rank", Double.class);
+        int ranked = window % limit;
+        assertThat(ids).hasSize(ranked + 3);
+        assertThat(ranks.subList(0, ranked)).allMatch(r -> r > 0);
+        assertThat(ranks.subList(ranked, ids.size())).containsOnly(0.0);
+        assertThat(ids.subList(ranked, ids.size())).containsExactly(oldestFirst.get(2), oldestFirst.get(1),
+                oldestFirst.get(0));
+    }
+
+    @Test
+    void aMessageStoredWhilePagingNeitherRepeatsNorHidesTheOthers() {
+        String conv = conversation(key, "Moving");
+        int window = dev.parley.store.SearchStore.RANKED_WINDOW;
+        List<String> stored = new ArrayList<>();
+        for (int i = 0; i < window + 20; i++) {
+            stored.add(s(message(conv, "moving " + "filler ".repeat(i % 4))));
+        }
+        JsonPath first = search(key, Map.of("q", "moving", "limit", 50));
+        List<String> seen = new ArrayList<>(ids(first));
+        message(conv, "moving again");
+        String cursor = first.getString("nextCursor");
+        while (cursor != null) {
+            JsonPath page = search(key, Map.of("q", "moving", "limit", 50, "cursor", cursor));
+            seen.addAll(ids(page));
+            cursor = page.getString("nextCursor");
+        }
+        assertThat(seen).doesNotHaveDuplicates().containsAll(stored);
+    }
+
     // --- tenants ----------------------------------------------------------------------------------------------------
 
     @Test
@@ -399,8 +494,8 @@ public abstract class SearchContract {
         assertThat(myIds).containsAll(mineAfter);
         // a cursor that names one of their messages exactly still reaches none of theirs
         String theirMessage = theirFirst.getString("items[0].messageId");
-        String forged = new SearchCursor(Double.MAX_VALUE, Instant.parse("9999-12-31T00:00:00Z"),
-                UUID.fromString(theirMessage)).encode();
+        String forged = new SearchCursor(true, Double.MAX_VALUE, Timestamps.toMicros(
+                Instant.parse("9999-12-31T00:00:00Z")), UUID.fromString(theirMessage), null).encode();
         assertThat(ids(search(key, Map.of("q", "zebra", "cursor", forged, "limit", 100))))
                 .containsExactlyInAnyOrderElementsOf(myIds);
         assertThat(ids(search(key, Map.of("q", "zebra", "conversationId", theirs)))).isEmpty();

@@ -13,6 +13,7 @@ import dev.parley.store.Message;
 import dev.parley.store.SearchCursor;
 import dev.parley.store.SearchQuery;
 import dev.parley.store.SearchStore;
+import dev.parley.store.Timestamps;
 import io.quarkus.arc.InjectableInstance;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -20,8 +21,9 @@ import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
- * Search on PostgreSQL: the generated {@code messages.search} tsvector and its GIN index (V9), ranked with
- * {@code ts_rank_cd}. The tenant and the filters are conditions of the same query.
+ * Search on PostgreSQL: the generated {@code messages.search} tsvector and its GIN index (V9), the newest
+ * {@link SearchStore#RANKED_WINDOW} matches ranked with {@code ts_rank_cd}, older ones following newest first. The
+ * tenant and the filters are conditions of the same queries.
  */
 @ApplicationScoped
 @Typed(PgSearchStore.class)
@@ -84,54 +86,146 @@ public class PgSearchStore implements SearchStore {
 
     @Override
     public Uni<Page> search(UUID tenantId, SearchQuery query, Filter filter, SearchCursor after, int limit) {
+        if (after != null && !after.ranked()) {
+            return older(tenantId, query, filter, after.position(), after.messageId(), limit + 1)
+                    .map(rows -> Page.of(rows, limit, null));
+        }
+        return ranked(tenantId, query, filter, after, limit + 1).chain(ranked -> {
+            SearchCursor.Floor floor = ranked.floor();
+            if (ranked.rows().size() > limit || floor == null) {
+                return Uni.createFrom().item(Page.of(ranked.rows(), limit, floor));
+            }
+            return older(tenantId, query, filter, floor.position(), floor.messageId(),
+                    limit + 1 - ranked.rows().size()).map(older -> {
+                        List<Hit> rows = new ArrayList<>(ranked.rows());
+                        rows.addAll(older);
+                        return Page.of(rows, limit, floor);
+                    });
+        });
+    }
+
+    /** The ranked window's hits after the cursor (at most {@code n}), and where the window ends. */
+    private record Ranked(List<Hit> rows, SearchCursor.Floor floor) {
+    }
+
+    /** The tenant's matches with the filters, as rows of {@code m}, joining {@code c} only when a filter needs it. */
+    private static String matches(Rendered q, Filter filter, List<Object> params) {
+        StringBuilder sql = new StringBuilder("FROM messages m"
+                + (filter.archived() != null ? " JOIN conversations c ON c.id = m.conversation_id" : "")
+                + " WHERE m.tenant_id = $1 AND m.search @@ " + q.sql());
+        if (filter.role() != null) {
+            params.add(filter.role().id());
+            sql.append(" AND m.role = $").append(params.size());
+        }
+        if (filter.conversationId() != null) {
+            params.add(filter.conversationId());
+            sql.append(" AND m.conversation_id = $").append(params.size());
+        }
+        if (filter.from() != null) {
+            params.add(at(filter.from()));
+            sql.append(" AND m.created_at >= $").append(params.size());
+        }
+        if (filter.to() != null) {
+            params.add(at(filter.to()));
+            sql.append(" AND m.created_at < $").append(params.size());
+        }
+        if (filter.archived() != null) {
+            params.add(filter.archived());
+            sql.append(" AND c.tenant_id = $1 AND c.archived = $").append(params.size());
+        }
+        return sql.toString();
+    }
+
+    /** The page's rows with their message text and conversation title, read only for the hits of the page. */
+    private static final String PAGE = "SELECT top.*, m.conversation_id, m.role, m.content, c.title FROM (%s) top "
+            + "JOIN messages m ON m.id = top.id JOIN conversations c ON c.id = m.conversation_id AND c.tenant_id = $1 "
+            + "ORDER BY %s";
+
+    /**
+     * The ranked window: on the first page the newest {@code RANKED_WINDOW} matches, ranked with ts_rank_cd, the page
+     * being the best of them after the cursor; the planner chooses between the GIN index (few matches: read them all,
+     * keep the newest) and the {@code messages_recent} index (many matches: walk the tenant's messages newest first
+     * until the window is full), from the tsvector statistics. After the first page the window is every match from its
+     * floor on.
+     */
+    private Uni<Ranked> ranked(UUID tenantId, SearchQuery query, Filter filter, SearchCursor after, int n) {
         List<Object> params = new ArrayList<>();
         params.add(tenantId);
         Rendered q = tsquery(query, 2);
         params.addAll(q.params());
-        StringBuilder inner = new StringBuilder("SELECT m.id, m.conversation_id, m.role, m.created_at, m.content, "
-                + "c.title, ts_rank_cd(m.search, " + q.sql() + ")::float8 AS rank FROM messages m "
-                + "JOIN conversations c ON c.id = m.conversation_id "
-                + "WHERE m.tenant_id = $1 AND c.tenant_id = $1 AND m.search @@ " + q.sql());
-        if (filter.role() != null) {
-            params.add(filter.role().id());
-            inner.append(" AND m.role = $").append(params.size());
+        SearchCursor.Floor floor = after == null ? null : after.floor();
+        StringBuilder window = new StringBuilder("SELECT m.id, m.created_at, m.search ").append(matches(q, filter,
+                params));
+        if (floor != null) {
+            params.add(at(Timestamps.fromMicros(floor.position())));
+            params.add(floor.messageId());
+            window.append(" AND (m.created_at, m.id) >= ($").append(params.size() - 1).append(", $")
+                    .append(params.size()).append(")");
         }
-        if (filter.conversationId() != null) {
-            params.add(filter.conversationId());
-            inner.append(" AND m.conversation_id = $").append(params.size());
-        }
-        if (filter.from() != null) {
-            params.add(at(filter.from()));
-            inner.append(" AND m.created_at >= $").append(params.size());
-        }
-        if (filter.to() != null) {
-            params.add(at(filter.to()));
-            inner.append(" AND m.created_at < $").append(params.size());
-        }
-        if (filter.archived() != null) {
-            params.add(filter.archived());
-            inner.append(" AND c.archived = $").append(params.size());
+        window.append(" ORDER BY m.created_at DESC, m.id DESC");
+        if (after == null) {
+            window.append(" LIMIT ").append(RANKED_WINDOW);
         }
         String keyset = "";
         if (after != null) {
             int r = params.size() + 1;
             params.add(after.rank());
-            params.add(at(after.createdAt()));
+            params.add(at(Timestamps.fromMicros(after.position())));
             params.add(after.messageId());
             keyset = " WHERE rank < $" + r + "::float8 OR (rank = $" + r + "::float8 AND (created_at < $" + (r + 1)
                     + " OR (created_at = $" + (r + 1) + " AND id < $" + (r + 2) + ")))";
         }
-        params.add(limit + 1);
-        String sql = "SELECT * FROM (" + inner + ") hits" + keyset
+        params.add(n);
+        String top = "SELECT * FROM (SELECT id, created_at, ts_rank_cd(search, " + q.sql() + ")::float8 AS rank, "
+                + "last_value(created_at) OVER w AS floor_at, last_value(id) OVER w AS floor_id, count(*) OVER w AS n "
+                + "FROM (" + window + ") win WINDOW w AS (ORDER BY created_at DESC, id DESC ROWS BETWEEN UNBOUNDED "
+                + "PRECEDING AND UNBOUNDED FOLLOWING)) ranked" + keyset
                 + " ORDER BY rank DESC, created_at DESC, id DESC LIMIT $" + params.size();
+        String sql = String.format(PAGE, top, "top.rank DESC, top.created_at DESC, top.id DESC");
         return pool.get().preparedQuery(sql).execute(Tuple.from(params)).map(rows -> {
-            List<Hit> hits = new ArrayList<>(limit + 1);
+            List<Hit> hits = new ArrayList<>(n);
+            SearchCursor.Floor windowFloor = null;
             for (Row row : rows) {
-                hits.add(new Hit(row.getUUID("conversation_id"), row.getString("title"), row.getUUID("id"),
-                        Message.Role.of(row.getString("role")), row.getOffsetDateTime("created_at").toInstant(),
-                        row.getString("content"), row.getDouble("rank")));
+                hits.add(hit(row, row.getDouble("rank"), true));
+                if (row.getLong("n") >= RANKED_WINDOW) {
+                    windowFloor = new SearchCursor.Floor(micros(row, "floor_at"), row.getUUID("floor_id"));
+                }
             }
-            return Page.of(hits, limit);
+            return new Ranked(hits, after != null ? floor : windowFloor);
         });
+    }
+
+    /** The matches older than the given one, newest first (rank 0). */
+    private Uni<List<Hit>> older(UUID tenantId, SearchQuery query, Filter filter, long beforeMicros, UUID beforeId,
+            int n) {
+        List<Object> params = new ArrayList<>();
+        params.add(tenantId);
+        Rendered q = tsquery(query, 2);
+        params.addAll(q.params());
+        String matches = matches(q, filter, params);
+        params.add(at(Timestamps.fromMicros(beforeMicros)));
+        params.add(beforeId);
+        params.add(n);
+        int b = params.size() - 2;
+        String top = "SELECT m.id, m.created_at " + matches + " AND (m.created_at, m.id) < ($" + b + ", $" + (b + 1)
+                + ") ORDER BY m.created_at DESC, m.id DESC LIMIT $" + (b + 2);
+        String sql = String.format(PAGE, top, "top.created_at DESC, top.id DESC");
+        return pool.get().preparedQuery(sql).execute(Tuple.from(params)).map(rows -> {
+            List<Hit> hits = new ArrayList<>(n);
+            for (Row row : rows) {
+                hits.add(hit(row, 0, false));
+            }
+            return hits;
+        });
+    }
+
+    private static long micros(Row row, String column) {
+        return Timestamps.toMicros(row.getOffsetDateTime(column).toInstant());
+    }
+
+    private static Hit hit(Row row, double rank, boolean ranked) {
+        return new Hit(row.getUUID("conversation_id"), row.getString("title"), row.getUUID("id"),
+                Message.Role.of(row.getString("role")), row.getOffsetDateTime("created_at").toInstant(),
+                row.getString("content"), rank, ranked, micros(row, "created_at"));
     }
 }

@@ -40,17 +40,19 @@ public class SqliteBackend implements Backend {
     private final InjectableInstance<AgroalDataSource> readerPool;
     private final Instance<Flyway> flyways;
     private final SqliteSearchBackfill searchBackfill;
+    private final SqliteSearchMerge searchMerge;
     private SqliteFileLock lock;
 
     SqliteBackend(DatabaseUrl url, SqliteSettings settings, SqliteWriter writer, SqliteReaders readers,
             @DataSource("sqlite") InjectableInstance<AgroalDataSource> readerPool, @Any Instance<Flyway> flyways,
-            SqliteSearchBackfill searchBackfill) {
+            SqliteSearchBackfill searchBackfill, SqliteSearchMerge searchMerge) {
         this.dialect = new SqliteDialect(url, settings);
         this.writer = writer;
         this.readers = readers;
         this.readerPool = readerPool;
         this.flyways = flyways;
         this.searchBackfill = searchBackfill;
+        this.searchMerge = searchMerge;
     }
 
     @Override
@@ -77,6 +79,7 @@ public class SqliteBackend implements Backend {
             searchBackfill.start(c);
             return null;
         }).await().indefinitely();
+        searchMerge.start();
     }
 
     @Override

@@ -14,11 +14,12 @@ import org.jboss.logging.Logger;
 import dev.parley.store.StoreOverloadedException;
 
 /**
- * Indexes the messages stored before the search migration (V9), after start-up, in batches through the writer, so
- * that a large history never holds the write lock for long and new writes go on meanwhile (each batch is one
- * operation of a group commit). Newest first: the most recent history becomes searchable first. It resumes where it
- * stopped after a restart, since its position ({@code messages_fts_backfill.pending_upto}) is committed with each
- * batch; the triggers of V9 index everything above that position as it is written.
+ * Indexes the messages stored before the search migration (V9, and again after V12 changed the index's shape), after
+ * start-up, in batches through the writer, so that a large history never holds the write lock for long and new writes
+ * go on meanwhile (each batch is one operation of a group commit). Newest first: the most recent history becomes
+ * searchable first. It resumes where it stopped after a restart, since its position
+ * ({@code messages_fts_backfill.pending_upto}) is committed with each batch; the triggers (V12) index everything above
+ * that position as it is written.
  */
 @ApplicationScoped
 class SqliteSearchBackfill {
@@ -66,8 +67,16 @@ class SqliteSearchBackfill {
         }
         long from = Math.max(0, upto - batch);
         int indexed;
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO messages_fts (rowid, content, tenant_id) "
-                + "SELECT rowid, content, tenant_id FROM messages WHERE rowid > ? AND rowid <= ?")) {
+        try (PreparedStatement ps = c.prepareStatement("INSERT OR IGNORE INTO messages_fts_tenants (tenant_id) "
+                + "SELECT DISTINCT tenant_id FROM messages WHERE rowid > ? AND rowid <= ?")) {
+            ps.setLong(1, from);
+            ps.setLong(2, upto);
+            ps.executeUpdate();
+        }
+        // the index's rowids place each tenant's messages in a range of their own (V12)
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO messages_fts (rowid, content) "
+                + "SELECT (t.number << 36) + m.rowid, m.content FROM messages m "
+                + "JOIN messages_fts_tenants t ON t.tenant_id = m.tenant_id WHERE m.rowid > ? AND m.rowid <= ?")) {
             ps.setLong(1, from);
             ps.setLong(2, upto);
             indexed = ps.executeUpdate();

@@ -5,6 +5,7 @@ import static dev.parley.store.sqlite.SqliteCodec.getInstant;
 import static dev.parley.store.sqlite.SqliteCodec.setId;
 import static dev.parley.store.sqlite.SqliteCodec.setInstant;
 
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -23,9 +24,10 @@ import dev.parley.store.SearchStore;
 import io.smallrye.mutiny.Uni;
 
 /**
- * Search on SQLite: FTS5 ({@code messages_fts}, V9) finds the tenant's matching rowids and ranks them with bm25 (the
- * tenant column weighs nothing); the join to {@code messages} and {@code conversations} checks the tenant exactly and
- * applies the filters, in the same query.
+ * Search on SQLite: FTS5 ({@code messages_fts}, V12) finds the matching rowids in the tenant's rowid range, newest
+ * first, and ranks the newest {@link SearchStore#RANKED_WINDOW} of them with bm25; older matches follow in rowid order.
+ * The join to {@code messages} and {@code conversations} checks the tenant exactly and applies the filters, in the
+ * same query. Both parts of a page are read in one read transaction.
  */
 @ApplicationScoped
 @Typed(SqliteSearchStore.class)
@@ -40,23 +42,21 @@ public class SqliteSearchStore implements SearchStore {
     /**
      * The query as an FTS5 expression made only of double-quoted strings (a quote inside doubled), each of which FTS5
      * tokenizes like the text (a string of several tokens is a phrase), so nothing the user typed is read as FTS5
-     * syntax; the user's terms are confined to the {@code content} column, and the tenant narrows the match inside
-     * FTS5: {@code (tenant_id : "3c4d5e6f7a8b" AND content : ("a" AND "b c" AND "d"*)) NOT content : ("x" OR "y")}.
-     * The tenant token is the last group of the tenant's id (its random part in a UUIDv7): unique in practice, and
-     * the join checks the whole id anyway, so a shared token could only cost time, never show another tenant's rows.
+     * syntax: {@code ("a" AND "b c" AND "d"*) NOT ("x" OR "y")}. The tenant is not part of it: it is a rowid range.
      */
-    static String matchExpression(UUID tenantId, SearchQuery query) {
-        String id = tenantId.toString();
-        String included = "(tenant_id : \"" + id.substring(id.lastIndexOf('-') + 1) + "\" AND content : "
-                + query.included().stream().map(SqliteSearchStore::quoted).collect(Collectors.joining(" AND ", "(", ")"))
-                + ")";
+    static String matchExpression(SearchQuery query) {
+        String included = query.included().stream().map(SqliteSearchStore::quoted)
+                .collect(Collectors.joining(" AND ", "(", ")"));
         List<SearchQuery.Term> excluded = query.excludedTerms();
         if (excluded.isEmpty()) {
             return included;
         }
-        return included + " NOT content : " + excluded.stream().map(SqliteSearchStore::quoted)
+        return included + " NOT " + excluded.stream().map(SqliteSearchStore::quoted)
                 .collect(Collectors.joining(" OR ", "(", ")"));
     }
+
+    /** The index's rowids hold the tenant's number above this many bits, the message's rowid below (V12). */
+    static final int TENANT_SHIFT = 36;
 
     private static String quoted(SearchQuery.Term term) {
         String s = "\"" + term.text().replace("\"", "\"\"") + "\"";
@@ -65,74 +65,190 @@ public class SqliteSearchStore implements SearchStore {
 
     @Override
     public Uni<Page> search(UUID tenantId, SearchQuery query, Filter filter, SearchCursor after, int limit) {
-        StringBuilder inner = new StringBuilder("SELECT m.id, m.conversation_id, m.role, m.created_at, m.content, "
-                + "c.title, -bm25(messages_fts, 1.0, 0.0) AS rank FROM messages_fts "
-                + "JOIN messages m ON m.rowid = messages_fts.rowid "
-                + "JOIN conversations c ON c.id = m.conversation_id "
-                + "WHERE messages_fts MATCH ? AND m.tenant_id = ? AND c.tenant_id = ?");
-        if (filter.role() != null) {
-            inner.append(" AND m.role = ?");
-        }
-        if (filter.conversationId() != null) {
-            inner.append(" AND m.conversation_id = ?");
-        }
-        if (filter.from() != null) {
-            inner.append(" AND m.created_at >= ?");
-        }
-        if (filter.to() != null) {
-            inner.append(" AND m.created_at < ?");
-        }
-        if (filter.archived() != null) {
-            inner.append(" AND c.archived = ?");
-        }
-        String sql = "SELECT * FROM (" + inner + ")"
-                + (after == null ? "" : " WHERE rank < ? OR (rank = ? AND (created_at < ? OR (created_at = ? "
-                        + "AND id < ?)))")
-                + " ORDER BY rank DESC, created_at DESC, id DESC LIMIT ?";
-        String match = matchExpression(tenantId, query);
+        String match = matchExpression(query);
         return readers.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement(sql)) {
-                int i = 1;
-                ps.setString(i++, match);
-                setId(ps, i++, tenantId);
-                setId(ps, i++, tenantId);
-                if (filter.role() != null) {
-                    ps.setString(i++, filter.role().id());
-                }
-                if (filter.conversationId() != null) {
-                    setId(ps, i++, filter.conversationId());
-                }
-                if (filter.from() != null) {
-                    setInstant(ps, i++, filter.from());
-                }
-                if (filter.to() != null) {
-                    setInstant(ps, i++, filter.to());
-                }
-                if (filter.archived() != null) {
-                    ps.setInt(i++, filter.archived() ? 1 : 0);
-                }
-                if (after != null) {
-                    ps.setDouble(i++, after.rank());
-                    ps.setDouble(i++, after.rank());
-                    setInstant(ps, i++, after.createdAt());
-                    setInstant(ps, i++, after.createdAt());
-                    setId(ps, i++, after.messageId());
-                }
-                ps.setInt(i, limit + 1);
-                List<Hit> rows = new ArrayList<>(limit + 1);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        rows.add(map(rs));
-                    }
-                }
-                return Page.of(rows, limit);
+            Long number = tenantNumber(c, tenantId);
+            if (number == null) {
+                return new Page(List.of(), null); // nothing of this tenant's was ever indexed
             }
+            Range range = new Range(number << TENANT_SHIFT, (number + 1) << TENANT_SHIFT);
+            List<Hit> rows;
+            SearchCursor.Floor floor;
+            if (after == null || after.ranked()) {
+                Ranked ranked = ranked(c, match, range, tenantId, filter, after, limit + 1);
+                rows = ranked.rows();
+                floor = ranked.floor();
+                if (rows.size() <= limit && floor != null) {
+                    rows.addAll(older(c, match, range, tenantId, filter, floor.position(), limit + 1 - rows.size()));
+                }
+            } else {
+                floor = null;
+                rows = older(c, match, range, tenantId, filter, after.position(), limit + 1);
+            }
+            return Page.of(rows, limit, floor);
         });
     }
 
-    private static Hit map(ResultSet rs) throws SQLException {
+    /** The tenant's rowids in the index: from {@code low} (inclusive) to {@code high} (exclusive). */
+    private record Range(long low, long high) {
+    }
+
+    private static Long tenantNumber(Connection c, UUID tenantId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT number FROM messages_fts_tenants WHERE tenant_id = ?")) {
+            setId(ps, 1, tenantId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : null;
+            }
+        }
+    }
+
+    /** The ranked window's hits after the cursor (at most {@code n}), and where the window ends. */
+    private record Ranked(List<Hit> rows, SearchCursor.Floor floor) {
+    }
+
+    /** The filters, as conditions on {@code m} (messages) and {@code c} (conversations); bound by bindFilters. */
+    private static String filters(Filter filter) {
+        StringBuilder sql = new StringBuilder();
+        if (filter.role() != null) {
+            sql.append(" AND m.role = ?");
+        }
+        if (filter.conversationId() != null) {
+            sql.append(" AND m.conversation_id = ?");
+        }
+        if (filter.from() != null) {
+            sql.append(" AND m.created_at >= ?");
+        }
+        if (filter.to() != null) {
+            sql.append(" AND m.created_at < ?");
+        }
+        if (filter.archived() != null) {
+            sql.append(" AND c.archived = ?");
+        }
+        return sql.toString();
+    }
+
+    private static int bindFilters(PreparedStatement ps, int i, Filter filter) throws SQLException {
+        if (filter.role() != null) {
+            ps.setString(i++, filter.role().id());
+        }
+        if (filter.conversationId() != null) {
+            setId(ps, i++, filter.conversationId());
+        }
+        if (filter.from() != null) {
+            setInstant(ps, i++, filter.from());
+        }
+        if (filter.to() != null) {
+            setInstant(ps, i++, filter.to());
+        }
+        if (filter.archived() != null) {
+            ps.setInt(i++, filter.archived() ? 1 : 0);
+        }
+        return i;
+    }
+
+    /**
+     * The tenant's matching messages with the filters applied, as rows of {@code messages_fts}, {@code m} and
+     * {@code c}; the tenant is the index's rowid range, and the join checks it exactly.
+     */
+    private static String matches(Filter filter) {
+        return "FROM messages_fts JOIN messages m ON m.rowid = messages_fts.rowid & " + ((1L << TENANT_SHIFT) - 1)
+                + " JOIN conversations c ON c.id = m.conversation_id WHERE messages_fts MATCH ? "
+                + "AND messages_fts.rowid >= ? AND messages_fts.rowid < ? AND m.tenant_id = ? AND c.tenant_id = ?"
+                + filters(filter);
+    }
+
+    /**
+     * The ranked window: FTS5 walks the tenant's matches newest first (its rowid order, which the query consumes, so
+     * it stops after {@code RANKED_WINDOW} matches on the first page), bm25 ranks only those, and the page is the best
+     * of them after the cursor; the message text is read only for the hits of the page. After the first page the
+     * window is every match from its floor on (the same matches, plus any stored since).
+     */
+    private static Ranked ranked(Connection c, String match, Range range, UUID tenantId, Filter filter,
+            SearchCursor after, int n) throws SQLException {
+        SearchCursor.Floor floor = after == null ? null : after.floor();
+        String window = "SELECT messages_fts.rowid AS position, -bm25(messages_fts) AS rank " + matches(filter)
+                + (floor != null ? " AND messages_fts.rowid >= ?" : "") + " ORDER BY messages_fts.rowid DESC"
+                + (after == null ? " LIMIT " + RANKED_WINDOW : "");
+        // bm25 depends on the whole index (how many messages hold each term, their average length), so a message
+        // stored since the previous page shifts every rank a little; the page boundary is therefore the cursor's
+        // message's rank as it is now (its stored rank only if that message is gone), which keeps the order of the
+        // pages consistent
+        String sql = "WITH w AS MATERIALIZED (" + window + ")"
+                + (after == null ? "" : ", boundary AS (SELECT coalesce((SELECT rank FROM w WHERE position = ?), ?) "
+                        + "AS rank)")
+                + " SELECT top.position, top.rank, top.floor, top.n, m.id, m.conversation_id, m.role, m.created_at, "
+                + "m.content, c.title FROM (SELECT * FROM (SELECT position, rank, min(position) OVER () AS floor, "
+                + "count(*) OVER () AS n FROM w) r"
+                + (after == null ? "" : " WHERE r.rank < (SELECT rank FROM boundary) OR (r.rank = (SELECT rank FROM "
+                        + "boundary) AND r.position < ?)")
+                + " ORDER BY rank DESC, position DESC LIMIT ?) top "
+                + "JOIN messages m ON m.rowid = top.position & " + ((1L << TENANT_SHIFT) - 1)
+                + " JOIN conversations c ON c.id = m.conversation_id ORDER BY top.rank DESC, top.position DESC";
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            int i = 1;
+            ps.setString(i++, match);
+            ps.setLong(i++, range.low());
+            ps.setLong(i++, range.high());
+            setId(ps, i++, tenantId);
+            setId(ps, i++, tenantId);
+            i = bindFilters(ps, i, filter);
+            if (floor != null) {
+                ps.setLong(i++, floor.position());
+            }
+            if (after != null) {
+                ps.setLong(i++, after.position());
+                ps.setDouble(i++, after.rank());
+                ps.setLong(i++, after.position());
+            }
+            ps.setInt(i, n);
+            List<Hit> rows = new ArrayList<>(n);
+            long windowFloor = 0;
+            long windowSize = 0;
+            UUID floorId = null;
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    rows.add(map(rs, rs.getDouble("rank"), true));
+                    windowFloor = rs.getLong("floor");
+                    windowSize = rs.getLong("n");
+                }
+            }
+            if (after != null) {
+                return new Ranked(rows, floor);
+            }
+            // on SQLite the rowid alone places the floor; the id is carried for PostgreSQL's sake
+            return new Ranked(rows, windowSize >= RANKED_WINDOW ? new SearchCursor.Floor(windowFloor, new UUID(0, 0))
+                    : null);
+        }
+    }
+
+    /** The matches older than {@code before} (a rowid), newest first: FTS5's own order, so no sorting. */
+    private static List<Hit> older(Connection c, String match, Range range, UUID tenantId, Filter filter, long before,
+            int n) throws SQLException {
+        String sql = "SELECT messages_fts.rowid AS position, m.id, m.conversation_id, m.role, m.created_at, m.content, "
+                + "c.title " + matches(filter) + " AND messages_fts.rowid < ? ORDER BY messages_fts.rowid DESC LIMIT ?";
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            int i = 1;
+            ps.setString(i++, match);
+            ps.setLong(i++, range.low());
+            ps.setLong(i++, range.high());
+            setId(ps, i++, tenantId);
+            setId(ps, i++, tenantId);
+            i = bindFilters(ps, i, filter);
+            ps.setLong(i++, before);
+            ps.setInt(i, n);
+            List<Hit> rows = new ArrayList<>(n);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    rows.add(map(rs, 0, false));
+                }
+            }
+            return rows;
+        }
+    }
+
+    private static Hit map(ResultSet rs, double rank, boolean ranked) throws SQLException {
         return new Hit(getId(rs, "conversation_id"), rs.getString("title"), getId(rs, "id"),
-                Message.Role.of(rs.getString("role")), getInstant(rs, "created_at"), rs.getString("content"),
-                rs.getDouble("rank"));
+                Message.Role.of(rs.getString("role")), getInstant(rs, "created_at"), rs.getString("content"), rank,
+                ranked, rs.getLong("position"));
     }
 }
