@@ -185,13 +185,7 @@ public class SqliteSearchStore implements SearchStore {
                 + "JOIN messages m ON m.rowid = top.position & " + ((1L << TENANT_SHIFT) - 1)
                 + " JOIN conversations c ON c.id = m.conversation_id ORDER BY top.rank DESC, top.position DESC";
         try (PreparedStatement ps = c.prepareStatement(sql)) {
-            int i = 1;
-            ps.setString(i++, match);
-            ps.setLong(i++, range.low());
-            ps.setLong(i++, range.high());
-            setId(ps, i++, tenantId);
-            setId(ps, i++, tenantId);
-            i = bindFilters(ps, i, filter);
+            int i = bindMatch(ps, match, range, tenantId, filter);
             if (floor != null) {
                 ps.setLong(i++, floor.position());
             }
@@ -221,19 +215,25 @@ public class SqliteSearchStore implements SearchStore {
         }
     }
 
+    /** Binds what every search query starts with: the match, the tenant's rowid range, the tenant, the filters. */
+    private static int bindMatch(PreparedStatement ps, String match, Range range, UUID tenantId, Filter filter)
+            throws SQLException {
+        int i = 1;
+        ps.setString(i++, match);
+        ps.setLong(i++, range.low());
+        ps.setLong(i++, range.high());
+        setId(ps, i++, tenantId);
+        setId(ps, i++, tenantId);
+        return bindFilters(ps, i, filter);
+    }
+
     /** The matches older than {@code before} (a rowid), newest first: FTS5's own order, so no sorting. */
     private static List<Hit> older(Connection c, String match, Range range, UUID tenantId, Filter filter, long before,
             int n) throws SQLException {
         String sql = "SELECT messages_fts.rowid AS position, m.id, m.conversation_id, m.role, m.created_at, m.content, "
                 + "c.title " + matches(filter) + " AND messages_fts.rowid < ? ORDER BY messages_fts.rowid DESC LIMIT ?";
         try (PreparedStatement ps = c.prepareStatement(sql)) {
-            int i = 1;
-            ps.setString(i++, match);
-            ps.setLong(i++, range.low());
-            ps.setLong(i++, range.high());
-            setId(ps, i++, tenantId);
-            setId(ps, i++, tenantId);
-            i = bindFilters(ps, i, filter);
+            int i = bindMatch(ps, match, range, tenantId, filter);
             ps.setLong(i++, before);
             ps.setInt(i, n);
             List<Hit> rows = new ArrayList<>(n);
