@@ -91,18 +91,29 @@ public class PgTurnStore implements TurnStore {
                     .append("::timestamptz, $").append(param(p, at(conv.updatedAt()))).append("::timestamptz, $")
                     .append(param(p, conv.metadata())).append("::text::jsonb) RETURNING id)");
         } else {
-            sql.append("UPDATE conversations SET updated_at = GREATEST(updated_at, $")
-                    .append(param(p, at(last.createdAt()))).append("::timestamptz) WHERE tenant_id = $")
-                    .append(param(p, last.tenantId())).append("::uuid AND id = $")
-                    .append(param(p, last.conversationId())).append("::uuid RETURNING id)");
+            touch(sql, p, last);
         }
-        sql.append(" INSERT INTO messages (id, tenant_id, conversation_id, role, content, tokens_in, tokens_out, ")
+        sql.append(" ");
+        insertMessages(sql, p, messages);
+        return new Statement(sql.toString(), Tuple.from(p));
+    }
+
+    /** The existing conversation's update to the newest message's time, returning it only if it is the tenant's. */
+    private static void touch(StringBuilder sql, List<Object> p, Message last) {
+        sql.append("UPDATE conversations SET updated_at = GREATEST(updated_at, $")
+                .append(param(p, at(last.createdAt()))).append("::timestamptz) WHERE tenant_id = $")
+                .append(param(p, last.tenantId())).append("::uuid AND id = $")
+                .append(param(p, last.conversationId())).append("::uuid RETURNING id)");
+    }
+
+    /** Inserts the messages once per row of the CTE {@code conv}, so none when it returns nothing. */
+    private static void insertMessages(StringBuilder sql, List<Object> p, List<Message> messages) {
+        sql.append("INSERT INTO messages (id, tenant_id, conversation_id, role, content, tokens_in, tokens_out, ")
                 .append("finish_reason, created_at, key_id, model) SELECT m.* FROM (VALUES ");
         for (int i = 0; i < messages.size(); i++) {
-            Message m = messages.get(i);
-            sql.append(i == 0 ? "(" : ", (").append(messageValues(p, m)).append(")");
+            sql.append(i == 0 ? "(" : ", (").append(messageValues(p, messages.get(i))).append(")");
         }
-        return new Statement(sql.append(") AS m, conv").toString(), Tuple.from(p));
+        sql.append(") AS m, conv");
     }
 
     /** A message's column values, cast, as parameters. */
@@ -125,13 +136,11 @@ public class PgTurnStore implements TurnStore {
     public Uni<Boolean> finish(TurnEnd end) {
         Message reply = end.reply();
         List<Object> p = new ArrayList<>();
-        StringBuilder sql = new StringBuilder("WITH conv AS (UPDATE conversations SET updated_at = ")
-                .append("GREATEST(updated_at, $").append(param(p, at(reply.createdAt()))).append("::timestamptz) ")
-                .append("WHERE tenant_id = $").append(param(p, reply.tenantId())).append("::uuid AND id = $")
-                .append(param(p, reply.conversationId())).append("::uuid RETURNING id), msg AS (INSERT INTO messages ")
-                .append("(id, tenant_id, conversation_id, role, content, tokens_in, tokens_out, finish_reason, ")
-                .append("created_at, key_id, model) SELECT m.* FROM (VALUES (").append(messageValues(p, reply))
-                .append(")) AS m, conv RETURNING tenant_id, tokens_in, tokens_out)");
+        StringBuilder sql = new StringBuilder("WITH conv AS (");
+        touch(sql, p, reply);
+        sql.append(", msg AS (");
+        insertMessages(sql, p, List.of(reply));
+        sql.append(" RETURNING tenant_id, tokens_in, tokens_out)");
         String day = TurnStore.day(reply.createdAt());
         int dayParam = param(p, day);
         int month = param(p, day.substring(0, 7));
