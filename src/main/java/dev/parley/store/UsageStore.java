@@ -81,7 +81,8 @@ public interface UsageStore {
 
     /**
      * Forgets the turns in flight of processes other than {@code self} with no heartbeat since {@code silentSince}
-     * (they died; their turns have not counted since they fell silent); returns how many rows went.
+     * (they died): on SQLite their turns stopped counting when they fell silent, on PostgreSQL they leave the
+     * subjects' totals now; returns how many of the processes' rows went.
      */
     Uni<Integer> pruneInFlight(String self, java.time.Instant silentSince);
 }

@@ -30,9 +30,12 @@ import dev.parley.auth.Scope;
 import dev.parley.auth.Tenants;
 import dev.parley.provider.TokenEstimate;
 import dev.parley.store.Cursor;
+import dev.parley.store.Limits;
 import dev.parley.store.Message;
 import dev.parley.store.MessageStore;
 import dev.parley.store.Page;
+import dev.parley.store.TurnStore;
+import dev.parley.store.UuidV7;
 import dev.parley.testing.Eventually;
 import dev.parley.testing.FakeUpstream;
 import dev.parley.testing.SseClient;
@@ -59,6 +62,9 @@ public abstract class UsageContract {
 
     @Inject
     UsageHousekeeping housekeeping;
+
+    @Inject
+    TurnStore turns;
 
     Tenants.NewTenant tenant;
     String key;
@@ -405,6 +411,33 @@ public abstract class UsageContract {
         turn(key, conversation, "after").then().statusCode(200);
         assertThat(stored(tenant.tenant().id(), conversation)).extracting(Message::content)
                 .doesNotContain("meanwhile");
+    }
+
+    @Test
+    void aProcessThatStoppedBeatingNoLongerHoldsItsTurnsOnceHousekeepingRan() throws Exception {
+        putTenantLimits(tenant.tenant().id(), "{\"concurrentTurns\":1}");
+        UUID tenantId = tenant.tenant().id();
+        String conversation = conversation(key, FakeUpstream.MODEL);
+        // a turn another process admitted, which then died mid-stream: it never settles and never beats
+        Limits limits = new Limits(null, null, 1L, null);
+        TurnStore.Admission gone = new TurnStore.Admission(java.time.Instant.now(), "replica-that-died-" + UUID.randomUUID(),
+                10, List.of(new TurnStore.Subject(tenantId, "tenant", limits)));
+        result(turns.start(new TurnStore.TurnStart(null, List.of(new Message(UuidV7.next(), tenantId,
+                UUID.fromString(conversation), Message.Role.USER, "from the dead replica", 2, 0, null,
+                java.time.Instant.now())), gone)));
+        housekeeping.prune(java.time.Instant.now());
+        FakeUpstream.tokens = 40;
+        FakeUpstream.delayMs = 20;
+        // its turn no longer counts: this process's turn is admitted, and the limit holds for the ones after it
+        try (SseClient running = SseClient.post(RestAssured.port, "/api/conversations/" + conversation + "/messages",
+                key, new JsonObject().put("content", "long").encode())) {
+            assertThat(running.readUntil(e -> "delta".equals(e.name()))).isNotEmpty();
+            problem(turn(key, conversation, "meanwhile"), 429, "rate-limited");
+            running.readAll();
+        }
+        FakeUpstream.tokens = 2;
+        FakeUpstream.delayMs = 1;
+        turn(key, conversation, "after").then().statusCode(200);
     }
 
     @Test

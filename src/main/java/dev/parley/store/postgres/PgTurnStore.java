@@ -20,9 +20,8 @@ import dev.parley.store.TurnStore;
 import dev.parley.store.UuidV7;
 import io.quarkus.arc.InjectableInstance;
 import io.smallrye.mutiny.Uni;
+import io.vertx.pgclient.PgException;
 import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.Row;
-import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
@@ -48,36 +47,53 @@ public class PgTurnStore implements TurnStore {
     }
 
     /**
-     * The turn's messages (with its new conversation, or into the existing one, which must be the tenant's) in one
-     * statement; with limits, the admission follows in the same transaction, last, because it locks the subjects'
-     * month rows until the commit: one subject's concurrent turns wait for each other only that long. Refused, the
-     * whole transaction rolls back and nothing is stored. Without limits the statement is its own transaction.
+     * The turn's messages (with its new conversation, or into the existing one, which must be the tenant's) and, with
+     * limits, its admission, in one statement, so one round trip and one implicit transaction: the counter rows the
+     * admission locks are held only inside PostgreSQL, for the rest of the statement and its commit. A refusal raises
+     * an error from the statement ({@code parley_refuse}, V13), which rolls back everything it wrote.
      */
     @Override
     public Uni<Void> start(TurnStart start) {
-        Statement messages = messages(start);
-        int expected = start.messages().size();
-        if (start.admission() == null) {
-            return pool.get().preparedQuery(messages.sql()).execute(messages.params())
-                    .chain(rows -> stored(rows.rowCount(), expected, start));
+        Admission a = start.admission();
+        List<Subject> limited = new ArrayList<>();
+        if (a != null) {
+            for (Subject s : a.subjects()) {
+                if (s.limits().any()) {
+                    LimitExceeded zero = zeroLimit(s, a.at());
+                    if (zero != null) {
+                        return Uni.createFrom().failure(zero);
+                    }
+                    limited.add(s);
+                }
+            }
         }
-        return pool.get().withTransaction(c -> c.preparedQuery(messages.sql()).execute(messages.params())
-                .chain(rows -> stored(rows.rowCount(), expected, start))
-                .chain(() -> admit(c, start.admission())));
+        int expected = start.messages().size();
+        List<Object> p = new ArrayList<>();
+        StringBuilder sql = conversation(start, p);
+        if (limited.isEmpty()) {
+            insertMessages(sql.append(" "), p, start.messages());
+            return pool.get().preparedQuery(sql.toString()).execute(Tuple.from(p))
+                    .chain(rows -> rows.rowCount() == expected ? Uni.createFrom().voidItem()
+                            : Uni.createFrom().failure(noConversation(start)));
+        }
+        insertMessages(sql.append(", msg AS ("), p, start.messages());
+        sql.append(" RETURNING 1)");
+        admission(sql, p, a, limited);
+        return pool.get().preparedQuery(sql.toString()).execute(Tuple.from(p)).replaceWithVoid()
+                .onFailure(PgTurnStore::isRefusal)
+                .recoverWithUni(e -> refusal(((PgException) e).getDetail(), start, limited));
     }
 
-    private static Uni<Void> stored(int rows, int expected, TurnStart start) {
-        return rows == expected ? Uni.createFrom().voidItem()
-                : Uni.createFrom().failure(new NoSuchConversationException(start.messages().get(0).conversationId()));
+    private static NoSuchConversationException noConversation(TurnStart start) {
+        return new NoSuchConversationException(start.messages().get(0).conversationId());
     }
 
     /**
-     * Inserts the messages: {@code conv} (the new conversation's insert, or the existing one's update to the newest
-     * message's time) returns the conversation only if it is the tenant's, and the messages are inserted per row it
+     * {@code WITH conv AS (...)}: the new conversation's insert, or the existing one's update to the newest message's
+     * time; either returns the conversation only if it is the tenant's, and the messages are inserted per row it
      * returns, so a conversation that is not the tenant's gets none.
      */
-    private static Statement messages(TurnStart start) {
-        List<Object> p = new ArrayList<>();
+    private static StringBuilder conversation(TurnStart start, List<Object> p) {
         List<Message> messages = start.messages();
         Message last = messages.get(messages.size() - 1);
         Conversation conv = start.newConversation();
@@ -93,9 +109,7 @@ public class PgTurnStore implements TurnStore {
         } else {
             touch(sql, p, last);
         }
-        sql.append(" ");
-        insertMessages(sql, p, messages);
-        return new Statement(sql.toString(), Tuple.from(p));
+        return sql;
     }
 
     /** The existing conversation's update to the newest message's time, returning it only if it is the tenant's. */
@@ -183,89 +197,65 @@ public class PgTurnStore implements TurnStore {
 
     // --- admission -----------------------------------------------------------------------------------------------
 
-    /**
-     * Admits a turn in one statement for every limited subject (data-modifying CTEs: the month, minute and in-flight
-     * upserts, each guarded by its limit), plus, when a subject limits concurrent turns, one query that sums its
-     * live in-flight rows. The month upsert takes the subject's month row lock first, and the sum is a later
-     * statement, so it sees every admission of that subject that held the lock before: one subject's admissions are
-     * serialised across replicas for one or two statements and the commit.
-     */
-    private static Uni<Void> admit(SqlConnection c, Admission a) {
-        List<Subject> limited = new ArrayList<>();
-        for (Subject s : a.subjects()) {
-            if (s.limits().any()) {
-                LimitExceeded zero = zeroLimit(s, a.at());
-                if (zero != null) {
-                    return Uni.createFrom().failure(zero);
-                }
-                limited.add(s);
-            }
-        }
-        if (limited.isEmpty()) {
-            return Uni.createFrom().voidItem();
-        }
-        Statement upserts = upserts(a, limited);
-        return c.preparedQuery(upserts.sql()).execute(upserts.params()).chain(rows -> {
-            Row row = rows.iterator().next();
-            for (int i = 0; i < limited.size(); i++) {
-                Subject s = limited.get(i);
-                if (row.getLong("m" + i) == 0) {
-                    return Uni.createFrom().failure(new LimitExceeded(LimitExceeded.Kind.MONTHLY_TOKEN_BUDGET,
-                            s.kind(), s.limits().monthlyTokenBudget(), nextMonth(a.at())));
-                }
-                if (s.limits().perMinute() && row.getLong("n" + i) == 0) {
-                    return minuteRefusal(c, s, a);
-                }
-            }
-            return inFlight(c, a, limited);
-        });
-    }
-
-    /** SQL and its parameters. */
-    private record Statement(String sql, Tuple params) {
-    }
+    /** The own process's rows of turns in flight; the row of this instance name holds a subject's total. */
+    static final String TOTAL = "*";
 
     /**
-     * The admission's upserts. Every statement that locks counter rows takes them in one order, so that an admission
-     * and a settlement never wait for each other in a cycle: the windows (month, then minute) of the tenant, then of
-     * the key, then the in-flight rows; the order is made explicit by reading each CTE in the final select, in that
-     * order (a data-modifying CTE no one reads runs at the end of the statement, in an order PostgreSQL does not
-     * promise).
+     * Appends the admission's CTEs to the turn's statement, and the final select that reads them all and refuses the
+     * turn if one refused. Each counter is an atomic upsert guarded by its limit: the windows (month, then minute) of
+     * every limited subject, the tenant's first; then the turns in flight, the process's own row of each subject and
+     * last each subject's total (instance {@value #TOTAL}), guarded by its limit. Every statement that locks counter
+     * rows takes them in this order, so that an admission and a settlement never wait for each other in a cycle; the
+     * order is made explicit by the CASE, which reads the CTEs one after another (a data-modifying CTE no one reads
+     * runs at the end of the statement, in an order PostgreSQL does not promise), and the month row, which every
+     * admission of a subject updates, serialises them across replicas until the commit.
      */
-    private static Statement upserts(Admission a, List<Subject> limited) {
-        StringBuilder with = new StringBuilder("WITH ");
-        StringBuilder select = new StringBuilder(" SELECT ");
-        StringBuilder inFlight = new StringBuilder();
-        List<Object> p = new ArrayList<>();
+    private static void admission(StringBuilder sql, List<Object> p, Admission a, List<Subject> limited) {
+        StringBuilder verdict = new StringBuilder(" SELECT CASE WHEN (SELECT count(*) FROM msg) = 0 THEN "
+                + "parley_refuse('conversation')");
+        StringBuilder flights = new StringBuilder();
+        StringBuilder flightsVerdict = new StringBuilder();
+        StringBuilder totals = new StringBuilder();
+        StringBuilder totalsVerdict = new StringBuilder();
+        int reserve = param(p, a.reservedTokens());
+        int instance = param(p, a.instance());
         for (int i = 0; i < limited.size(); i++) {
             Subject s = limited.get(i);
             Limits l = s.limits();
             int subject = param(p, s.id());
-            int reserve = param(p, a.reservedTokens());
-            with.append(i == 0 ? "" : ", ").append("m").append(i).append(" AS (").append(UPSERT_WINDOW.formatted(
-                    param(p, UuidV7.next()), subject, param(p, a.month()), reserve))
-                    .append("WHERE $").append(param(p, l.monthlyTokenBudget())).append("::bigint IS NULL OR ")
-                    .append("usage_windows.tokens < $").append(p.size()).append(" RETURNING 1)");
-            select.append(i == 0 ? "" : ", ").append("(SELECT count(*) FROM m").append(i).append(") AS m").append(i);
+            int budget = param(p, l.monthlyTokenBudget());
+            sql.append(", m").append(i).append(" AS (").append(UPSERT_WINDOW.formatted(param(p, UuidV7.next()),
+                    subject, param(p, a.month()), reserve)).append("WHERE $").append(budget)
+                    .append("::bigint IS NULL OR usage_windows.tokens < $").append(budget).append(" RETURNING 1)");
+            refuseIfEmpty(verdict, "m" + i);
             if (l.perMinute()) {
                 int rpm = param(p, l.requestsPerMinute());
                 int tpm = param(p, l.tokensPerMinute());
-                with.append(", n").append(i).append(" AS (").append(UPSERT_WINDOW.formatted(param(p, UuidV7.next()),
+                sql.append(", n").append(i).append(" AS (").append(UPSERT_WINDOW.formatted(param(p, UuidV7.next()),
                         subject, param(p, a.minute()), reserve)).append("WHERE ($").append(rpm)
                         .append("::bigint IS NULL OR usage_windows.requests < $").append(rpm).append(") AND ($")
                         .append(tpm).append("::bigint IS NULL OR usage_windows.tokens < $").append(tpm)
                         .append(") RETURNING 1)");
-                select.append(", (SELECT count(*) FROM n").append(i).append(") AS n").append(i);
+                refuseIfEmpty(verdict, "n" + i);
             }
             if (l.concurrentTurns() != null) {
-                with.append(", f").append(i).append(" AS (INSERT INTO usage_in_flight (id, subject_id, instance, ")
-                        .append("turns) VALUES ($").append(param(p, UuidV7.next())).append(", $").append(subject)
-                        .append(", $").append(param(p, a.instance())).append(", 1) ON CONFLICT (subject_id, ")
-                        .append("instance) DO UPDATE SET turns = usage_in_flight.turns + 1 RETURNING 1)");
-                inFlight.append(", (SELECT count(*) FROM f").append(i).append(") AS f").append(i);
+                flights.append(", f").append(i).append(" AS (").append(UPSERT_FLIGHT.formatted(
+                        param(p, UuidV7.next()), subject, instance)).append("RETURNING 1)");
+                refuseIfEmpty(flightsVerdict, "f" + i);
+                int cap = param(p, l.concurrentTurns());
+                totals.append(", t").append(i).append(" AS (").append(UPSERT_FLIGHT.formatted(
+                        param(p, UuidV7.next()), subject, param(p, TOTAL))).append("WHERE usage_in_flight.turns < $")
+                        .append(cap).append("::bigint RETURNING 1)");
+                refuseIfEmpty(totalsVerdict, "t" + i);
             }
         }
-        return new Statement(with.append(select).append(inFlight).toString(), Tuple.from(p));
+        sql.append(flights).append(totals).append(verdict).append(flightsVerdict).append(totalsVerdict)
+                .append(" ELSE 0 END AS refused");
+    }
+
+    private static void refuseIfEmpty(StringBuilder verdict, String cte) {
+        verdict.append(" WHEN (SELECT count(*) FROM ").append(cte).append(") = 0 THEN parley_refuse('").append(cte)
+                .append("')");
     }
 
     /** Adds a parameter, answering its number. */
@@ -276,43 +266,46 @@ public class PgTurnStore implements TurnStore {
 
     /** The month, then the minute window: $1 id, $2 subject, $3 period, $4 reserved tokens; a guard follows. */
     private static final String UPSERT_WINDOW = "INSERT INTO usage_windows (id, subject_id, period, requests, tokens) "
-            + "VALUES ($%d, $%d, $%d, 1, $%d) ON CONFLICT (subject_id, period) DO UPDATE SET "
-            + "requests = usage_windows.requests + 1, tokens = usage_windows.tokens + excluded.tokens ";
+            + "VALUES ($%d::uuid, $%d::uuid, $%d::text, 1, $%d::bigint) ON CONFLICT (subject_id, period) DO UPDATE "
+            + "SET requests = usage_windows.requests + 1, tokens = usage_windows.tokens + excluded.tokens ";
 
-    /** The concurrent turns of the subjects that limit them: their live in-flight rows, this admission's included. */
-    private static Uni<Void> inFlight(SqlConnection c, Admission a, List<Subject> limited) {
-        List<Subject> counted = limited.stream().filter(s -> s.limits().concurrentTurns() != null).toList();
-        if (counted.isEmpty()) {
-            return Uni.createFrom().voidItem();
-        }
-        UUID[] ids = counted.stream().map(Subject::id).toArray(UUID[]::new);
-        return c.preparedQuery("SELECT f.subject_id, sum(f.turns) AS n FROM usage_in_flight f LEFT JOIN heartbeats h "
-                + "ON h.instance = f.instance WHERE f.subject_id = ANY($1) AND (f.instance = $2 OR h.beat_at >= $3) "
-                + "GROUP BY f.subject_id").execute(Tuple.of(ids, a.instance(), at(a.at().minus(ALIVE))))
-                .chain(rows -> {
-                    for (Row row : rows) {
-                        Subject s = counted.stream().filter(x -> x.id().equals(row.getUUID("subject_id")))
-                                .findFirst().orElseThrow();
-                        if (row.getLong("n") > s.limits().concurrentTurns()) {
-                            return Uni.createFrom().failure(new LimitExceeded(LimitExceeded.Kind.CONCURRENT_TURNS,
-                                    s.kind(), s.limits().concurrentTurns(), a.at().plusSeconds(1)));
-                        }
-                    }
-                    return Uni.createFrom().voidItem();
-                });
+    /** A turn more in flight: $1 id, $2 subject, $3 instance (or {@value #TOTAL}); a guard may follow. */
+    private static final String UPSERT_FLIGHT = "INSERT INTO usage_in_flight (id, subject_id, instance, turns) "
+            + "VALUES ($%d::uuid, $%d::uuid, $%d::text, 1) ON CONFLICT (subject_id, instance) DO UPDATE "
+            + "SET turns = usage_in_flight.turns + 1 ";
+
+    /** Parley's refusal, raised by {@code parley_refuse} (V13): the statement wrote nothing. */
+    private static boolean isRefusal(Throwable e) {
+        return e instanceof PgException pg && REFUSED.equals(pg.getSqlState());
     }
 
-    private static Uni<Void> minuteRefusal(SqlConnection c, Subject s, Admission a) {
+    private static final String REFUSED = "PR429";
+
+    /** The refusal the statement named: its conversation is not the tenant's, or the counter that refused. */
+    private Uni<Void> refusal(String cte, TurnStart start, List<Subject> limited) {
+        if (cte.equals("conversation")) {
+            return Uni.createFrom().failure(noConversation(start));
+        }
+        Admission a = start.admission();
+        Subject s = limited.get(Integer.parseInt(cte.substring(1)));
         Limits l = s.limits();
-        return c.preparedQuery("SELECT requests FROM usage_windows WHERE subject_id = $1 AND period = $2")
-                .execute(Tuple.of(s.id(), a.minute())).chain(rows -> {
-                    long requests = rows.size() == 0 ? 0 : rows.iterator().next().getLong("requests");
-                    return Uni.createFrom().failure(l.requestsPerMinute() != null && requests >= l.requestsPerMinute()
-                            ? new LimitExceeded(LimitExceeded.Kind.REQUESTS_PER_MINUTE, s.kind(),
-                                    l.requestsPerMinute(), nextMinute(a.at()))
-                            : new LimitExceeded(LimitExceeded.Kind.TOKENS_PER_MINUTE, s.kind(), l.tokensPerMinute(),
-                                    nextMinute(a.at())));
-                });
+        return switch (cte.charAt(0)) {
+            case 'm' -> Uni.createFrom().failure(new LimitExceeded(LimitExceeded.Kind.MONTHLY_TOKEN_BUDGET, s.kind(),
+                    l.monthlyTokenBudget(), nextMonth(a.at())));
+            case 't' -> Uni.createFrom().failure(new LimitExceeded(LimitExceeded.Kind.CONCURRENT_TURNS, s.kind(),
+                    l.concurrentTurns(), a.at().plusSeconds(1)));
+            // the minute window refused: by its requests or by its tokens, as its row now tells
+            default -> pool.get().preparedQuery("SELECT requests FROM usage_windows WHERE subject_id = $1 "
+                    + "AND period = $2").execute(Tuple.of(s.id(), a.minute())).chain(rows -> {
+                        long requests = rows.size() == 0 ? 0 : rows.iterator().next().getLong("requests");
+                        return Uni.createFrom().failure(l.requestsPerMinute() != null
+                                && requests >= l.requestsPerMinute()
+                                        ? new LimitExceeded(LimitExceeded.Kind.REQUESTS_PER_MINUTE, s.kind(),
+                                                l.requestsPerMinute(), nextMinute(a.at()))
+                                        : new LimitExceeded(LimitExceeded.Kind.TOKENS_PER_MINUTE, s.kind(),
+                                                l.tokensPerMinute(), nextMinute(a.at())));
+                    });
+        };
     }
 
     /** A limit of zero refuses every turn, also the first of a window (which the upserts would let in). */
@@ -346,18 +339,22 @@ public class PgTurnStore implements TurnStore {
 
     /**
      * Appends the settlement of the reservation to the reply's statement: each subject's month window (an upsert: the
-     * month may have turned since the admission) and minute window, then the in-flight rows, in the order the
-     * admission locks them ({@link #upserts}); answers the CTEs to read, in that order.
+     * month may have turned since the admission) and minute window, then the process's own in-flight rows, then the
+     * subjects' totals, each decremented only if its own row was (the housekeeping may have taken the row away, and
+     * its turns from the total, when this process stopped beating for a while), in the order the admission locks them
+     * ({@link #admission}); answers the CTEs to read, in that order.
      */
     private static List<String> settle(StringBuilder with, List<Object> p, Admission a, long spent) {
         List<String> windows = new ArrayList<>();
         List<String> inFlight = new ArrayList<>();
         StringBuilder flights = new StringBuilder();
+        StringBuilder totals = new StringBuilder();
+        int instance = -1;
         for (Subject s : a.subjects()) {
             Limits l = s.limits();
             long reserved = l.any() ? a.reservedTokens() : 0;
             int subject = param(p, s.id());
-            String month = "s" + (windows.size() + inFlight.size());
+            String month = "s" + windows.size();
             windows.add(month);
             with.append(", ").append(month).append(" AS (INSERT INTO usage_windows (id, subject_id, period, ")
                     .append("requests, tokens) VALUES ($").append(param(p, UuidV7.next())).append("::uuid, $")
@@ -365,7 +362,7 @@ public class PgTurnStore implements TurnStore {
                     .append(param(p, spent - reserved)).append("::bigint) ON CONFLICT (subject_id, period) DO UPDATE ")
                     .append("SET tokens = usage_windows.tokens + excluded.tokens RETURNING 1)");
             if (l.perMinute()) {
-                String minute = "s" + (windows.size() + inFlight.size());
+                String minute = "s" + windows.size();
                 windows.add(minute);
                 with.append(", ").append(minute).append(" AS (UPDATE usage_windows SET tokens = tokens + $")
                         .append(param(p, spent - a.reservedTokens())).append("::bigint WHERE subject_id = $")
@@ -373,15 +370,29 @@ public class PgTurnStore implements TurnStore {
                         .append("::text RETURNING 1)");
             }
             if (l.concurrentTurns() != null) {
-                String flight = "s" + (windows.size() + inFlight.size());
+                if (instance < 0) {
+                    instance = param(p, a.instance());
+                }
+                String flight = "f" + inFlight.size() / 2;
+                String total = "t" + inFlight.size() / 2;
                 inFlight.add(flight);
+                inFlight.add(total);
                 flights.append(", ").append(flight).append(" AS (UPDATE usage_in_flight SET turns = turns - 1 ")
                         .append("WHERE subject_id = $").append(subject).append("::uuid AND instance = $")
-                        .append(param(p, a.instance())).append("::text AND turns > 0 RETURNING 1)");
+                        .append(instance).append("::text AND turns > 0 RETURNING subject_id)");
+                totals.append(", ").append(total).append(" AS (UPDATE usage_in_flight SET turns = turns - 1 ")
+                        .append("WHERE subject_id IN (SELECT subject_id FROM ").append(flight)
+                        .append(") AND instance = $").append(param(p, TOTAL)).append("::text AND turns > 0 RETURNING 1)");
             }
         }
-        with.append(flights);
-        windows.addAll(inFlight);
+        with.append(flights).append(totals);
+        // the own rows, then the totals
+        for (int i = 0; i < inFlight.size(); i += 2) {
+            windows.add(inFlight.get(i));
+        }
+        for (int i = 1; i < inFlight.size(); i += 2) {
+            windows.add(inFlight.get(i));
+        }
         return windows;
     }
 }
