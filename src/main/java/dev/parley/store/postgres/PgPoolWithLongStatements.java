@@ -1,0 +1,26 @@
+package dev.parley.store.postgres;
+
+import jakarta.inject.Singleton;
+
+import io.quarkus.reactive.pg.client.PgPoolCreator;
+import io.vertx.pgclient.spi.PgDriver;
+import io.vertx.sqlclient.Pool;
+
+/**
+ * The reactive pool Quarkus would create, with one change: prepared statements up to {@value #SQL_LIMIT} characters
+ * are cached per connection (Vert.x caches only those under 2,048 by default). A turn's two writes are one statement
+ * each, several thousand characters of data-modifying CTEs ({@link PgTurnStore}); uncached, PostgreSQL parses and
+ * plans them again for every turn.
+ */
+@Singleton
+public class PgPoolWithLongStatements implements PgPoolCreator {
+
+    static final int SQL_LIMIT = 32 * 1024;
+
+    @Override
+    public Pool create(Input input) {
+        input.pgConnectOptionsList().forEach(o -> o.setCachePreparedStatements(true)
+                .setPreparedStatementCacheSqlLimit(SQL_LIMIT));
+        return PgDriver.INSTANCE.createPool(input.vertx(), input.pgConnectOptionsList(), input.poolOptions());
+    }
+}
