@@ -59,17 +59,22 @@ public class ChatTurns {
     public Uni<Turn> continueConversation(Caller caller, UUID conversationId, String content, String model,
             Integer maxTokens) {
         Integer replyTokens = admissions.cappedMaxTokens(maxTokens);
-        return admitted(shutdown -> conversations.find(caller.tenantId(), conversationId).chain(found -> {
-            Conversation conversation = found.orElseThrow(() -> new NoSuchConversationException(conversationId));
-            String chosen = model == null || model.isBlank() ? conversation.model() : model.trim();
-            return access.route(caller.tenantId(), chosen).chain(route -> messages.recent(caller.tenantId(),
-                    conversationId, settings.historyMaxMessages()).chain(history -> {
+        // the conversation and its history are read at once (two reads in flight, not one after the other): both
+        // are scoped to the tenant, and an unknown conversation simply has no history
+        return admitted(shutdown -> Uni.combine().all().unis(conversations.find(caller.tenantId(), conversationId),
+                messages.recent(caller.tenantId(), conversationId, settings.historyMaxMessages())).asTuple()
+                .chain(read -> {
+                    Conversation conversation = read.getItem1()
+                            .orElseThrow(() -> new NoSuchConversationException(conversationId));
+                    List<Message> history = read.getItem2();
+                    String chosen = model == null || model.isBlank() ? conversation.model() : model.trim();
+                    return access.route(caller.tenantId(), chosen).chain(route -> {
                         Message user = newMessage(caller, conversationId, Message.Role.USER, content);
                         List<PromptMessage> prompt = capped(history, content);
                         return start(caller, null, List.of(user), prompt, replyTokens).map(admission -> turn(caller,
                                 conversationId, user.id(), route, prompt, replyTokens, shutdown, admission));
-                    }));
-        }));
+                    });
+                }));
     }
 
     /**
