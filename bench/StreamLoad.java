@@ -181,13 +181,16 @@ public class StreamLoad {
     static JsonObject ratios(JsonObject base, JsonObject run) {
         JsonObject bt = base.getJsonObject("ttftMs");
         JsonObject pt = run.getJsonObject("ttftMs");
-        return new JsonObject()
+        JsonObject ratios = new JsonObject()
                 .put("streamsPerSecVsBaseline", round(run.getDouble("streamsPerSec") / base.getDouble("streamsPerSec"),
                         3))
                 .put("ttftP50AddedMs", round(pt.getDouble("p50") - bt.getDouble("p50"), 2))
-                .put("ttftP99AddedMs", round(pt.getDouble("p99") - bt.getDouble("p99"), 2))
-                .put("generatorCpuVsParley", round(run.getJsonObject("generator").getDouble("cpuMs")
-                        / run.getJsonObject("parleyProcess").getDouble("cpuMs"), 3));
+                .put("ttftP99AddedMs", round(pt.getDouble("p99") - bt.getDouble("p99"), 2));
+        if (run.containsKey("parleyProcess")) { // the gateway's phase measures no Parley process
+            ratios.put("generatorCpuVsParley", round(run.getJsonObject("generator").getDouble("cpuMs")
+                    / run.getJsonObject("parleyProcess").getDouble("cpuMs"), 3));
+        }
+        return ratios;
     }
 
     // ---------------------------------------------------------------- one measured phase
