@@ -19,8 +19,8 @@ public class PgPoolWithLongStatements implements PgPoolCreator {
 
     @Override
     public Pool create(Input input) {
-        input.pgConnectOptionsList().forEach(o -> o.setCachePreparedStatements(true)
-                .setPreparedStatementCacheSqlLimit(SQL_LIMIT));
+        // whether to cache at all stays Quarkus' setting (quarkus.datasource.reactive.cache-prepared-statements)
+        input.pgConnectOptionsList().forEach(o -> o.setPreparedStatementCacheSqlLimit(SQL_LIMIT));
         return PgDriver.INSTANCE.createPool(input.vertx(), input.pgConnectOptionsList(), input.poolOptions());
     }
 }

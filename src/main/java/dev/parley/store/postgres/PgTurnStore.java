@@ -197,7 +197,7 @@ public class PgTurnStore implements TurnStore {
 
     // --- admission -----------------------------------------------------------------------------------------------
 
-    /** The own process's rows of turns in flight; the row of this instance name holds a subject's total. */
+    /** The {@code usage_in_flight.instance} of a subject's total row, beside one row per process. */
     static final String TOTAL = "*";
 
     /**
@@ -346,7 +346,8 @@ public class PgTurnStore implements TurnStore {
      */
     private static List<String> settle(StringBuilder with, List<Object> p, Admission a, long spent) {
         List<String> windows = new ArrayList<>();
-        List<String> inFlight = new ArrayList<>();
+        List<String> ownRows = new ArrayList<>();
+        List<String> totalRows = new ArrayList<>();
         StringBuilder flights = new StringBuilder();
         StringBuilder totals = new StringBuilder();
         int instance = -1;
@@ -373,10 +374,10 @@ public class PgTurnStore implements TurnStore {
                 if (instance < 0) {
                     instance = param(p, a.instance());
                 }
-                String flight = "f" + inFlight.size() / 2;
-                String total = "t" + inFlight.size() / 2;
-                inFlight.add(flight);
-                inFlight.add(total);
+                String flight = "f" + ownRows.size();
+                String total = "t" + totalRows.size();
+                ownRows.add(flight);
+                totalRows.add(total);
                 flights.append(", ").append(flight).append(" AS (UPDATE usage_in_flight SET turns = turns - 1 ")
                         .append("WHERE subject_id = $").append(subject).append("::uuid AND instance = $")
                         .append(instance).append("::text AND turns > 0 RETURNING subject_id)");
@@ -386,13 +387,8 @@ public class PgTurnStore implements TurnStore {
             }
         }
         with.append(flights).append(totals);
-        // the own rows, then the totals
-        for (int i = 0; i < inFlight.size(); i += 2) {
-            windows.add(inFlight.get(i));
-        }
-        for (int i = 1; i < inFlight.size(); i += 2) {
-            windows.add(inFlight.get(i));
-        }
+        windows.addAll(ownRows);
+        windows.addAll(totalRows);
         return windows;
     }
 }

@@ -119,14 +119,14 @@ public class PgUsageStore implements UsageStore {
     @Override
     public Uni<Integer> pruneInFlight(String self, java.time.Instant silentSince) {
         // a silent process's rows go, and their turns leave the subjects' totals (PgTurnStore.TOTAL), in one statement;
-        // like every statement that locks in-flight rows, the processes' rows first, then the totals
+        // like every statement that locks in-flight rows, the processes' rows first, then the totals (which read them)
         return pool.get().preparedQuery("WITH dead AS (DELETE FROM usage_in_flight f WHERE f.instance <> $1 "
                 + "AND f.instance <> $3 AND NOT EXISTS (SELECT 1 FROM heartbeats h WHERE h.instance = f.instance "
                 + "AND h.beat_at >= $2) RETURNING subject_id, turns), "
                 + "lost AS (SELECT subject_id, sum(turns) AS turns FROM dead GROUP BY subject_id), "
                 + "totals AS (UPDATE usage_in_flight t SET turns = greatest(t.turns - lost.turns, 0) FROM lost "
                 + "WHERE t.subject_id = lost.subject_id AND t.instance = $3 RETURNING 1) "
-                + "SELECT (SELECT count(*) FROM dead) AS dead, (SELECT count(*) FROM totals) AS totals")
+                + "SELECT count(*) AS dead FROM dead")
                 .execute(Tuple.of(self, PgTurnStore.at(silentSince), PgTurnStore.TOTAL))
                 .map(rows -> (int) rows.iterator().next().getLong("dead").longValue());
     }
