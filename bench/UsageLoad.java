@@ -263,7 +263,7 @@ public class UsageLoad {
 
     // ---------------------------------------------------------------- part 2: reports over a year of rollups
 
-    /** Fills the three rollups of one tenant as a year of turns would have; returns the daily rows written. */
+    /** Fills the rollups of one tenant as a year of turns would have; returns the daily rows written. */
     static long seed(String databaseUrl, UUID tenant) throws Exception {
         boolean sqlite = databaseUrl.startsWith("sqlite:");
         LocalDate today = LocalDate.now(ZoneOffset.UTC);
@@ -277,6 +277,8 @@ public class UsageLoad {
         Map<String, long[]> keyMonthly = new LinkedHashMap<>();
         Map<String, long[]> keyOnlyDaily = new LinkedHashMap<>();
         Map<String, long[]> keyOnlyMonthly = new LinkedHashMap<>();
+        Map<String, long[]> keyYearly = new LinkedHashMap<>();
+        Map<String, long[]> keyOnlyYearly = new LinkedHashMap<>();
         long rows = 0;
         try (Connection c = connect(databaseUrl)) {
             c.setAutoCommit(false);
@@ -310,6 +312,9 @@ public class UsageLoad {
                                         in, out);
                                 add(keyOnlyDaily, key + "|" + day + "|" + reason, turns, in, out);
                                 add(keyOnlyMonthly, key + "|" + day.substring(0, 7) + "|" + reason, turns, in, out);
+                                add(keyYearly, key + "|" + model + "|" + day.substring(0, 4) + "|" + reason, turns,
+                                        in, out);
+                                add(keyOnlyYearly, key + "|" + day.substring(0, 4) + "|" + reason, turns, in, out);
                                 if (rows % 5_000 == 0) {
                                     ps.executeBatch();
                                 }
@@ -330,15 +335,16 @@ public class UsageLoad {
                     keyOnlyDaily);
             insertSums(c, idType, tenant, "usage_key_only_monthly", List.of("key_id", "month", "finish_reason"),
                     keyOnlyMonthly);
+            insertSums(c, idType, tenant, "usage_key_yearly", List.of("key_id", "model", "year", "finish_reason"),
+                    keyYearly);
+            insertSums(c, idType, tenant, "usage_key_only_yearly", List.of("key_id", "year", "finish_reason"),
+                    keyOnlyYearly);
             c.commit();
+            // VACUUM cannot run in a transaction block; vacuumed, as a year-old table would be, and so that
+            // autovacuum does not set in on the new rows while the reports are measured
+            c.setAutoCommit(true);
             try (Statement st = c.createStatement()) {
                 st.execute(sqlite ? "ANALYZE" : "VACUUM ANALYZE");
-            } catch (Exception e) {
-                // VACUUM cannot run inside a transaction block on PostgreSQL: ANALYZE alone will do
-                c.setAutoCommit(true);
-                try (Statement st = c.createStatement()) {
-                    st.execute("ANALYZE");
-                }
             }
         }
         return rows;

@@ -29,7 +29,11 @@ public interface UsageStore {
         /** Per tenant, key, day, all models together: reports by key without model read a tenth of the rows. */
         KEY_ONLY_DAY("usage_key_only_daily", "day", false),
         /** Per tenant, key, month, all models together. */
-        KEY_ONLY_MONTH("usage_key_only_monthly", "month", false);
+        KEY_ONLY_MONTH("usage_key_only_monthly", "month", false),
+        /** Per tenant, key, model, calendar year. */
+        KEY_YEAR("usage_key_yearly", "year", true),
+        /** Per tenant, key, calendar year, all models together. */
+        KEY_ONLY_YEAR("usage_key_only_yearly", "year", false);
 
         private final String table;
         private final String period;
@@ -45,7 +49,7 @@ public interface UsageStore {
             return table;
         }
 
-        /** The period column: {@code day} or {@code month}. */
+        /** The period column: {@code day}, {@code month} or {@code year}. */
         public String period() {
             return period;
         }
@@ -56,9 +60,10 @@ public interface UsageStore {
     }
 
     /**
-     * Sums rollups of {@code grain} over a period range ({@code from} to {@code to} inclusive, days 'YYYY-MM-DD' or
-     * months 'YYYY-MM' as the grain has them), for one tenant (null: every tenant), grouped by the asked dimensions
-     * and always by finish reason. Dimensions not asked come back null.
+     * Sums rollups of {@code grain} over a period range ({@code from} to {@code to} inclusive, days 'YYYY-MM-DD',
+     * months 'YYYY-MM' or years 'YYYY' as the grain has them), for one tenant (null: every tenant), grouped by the
+     * asked dimensions and always by finish reason. Dimensions not asked come back null. One period is read by
+     * equality, so the rows come in the grouping index's order and need no sort.
      */
     record Sum(Grain grain, UUID tenantId, String from, String to, boolean byTenant, boolean byPeriod,
             boolean byModel, boolean byKey) {
@@ -69,7 +74,7 @@ public interface UsageStore {
         }
     }
 
-    /** One group of a {@link Sum}; {@code period} is the day or month. */
+    /** One group of a {@link Sum}; {@code period} is the day, month or year. */
     record Row(UUID tenantId, String period, String model, UUID keyId, String finishReason, long turns,
             long tokensIn, long tokensOut) {
     }

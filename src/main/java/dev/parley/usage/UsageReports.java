@@ -1,7 +1,6 @@
 package dev.parley.usage;
 
 import java.time.LocalDate;
-import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -22,10 +21,10 @@ import dev.parley.store.UsageStore.Grain;
 import io.smallrye.mutiny.Uni;
 
 /**
- * Usage reports over the rollups, never over messages. A report reads the coarsest rollup that answers it exactly:
- * without keys the per-tenant daily rollup; by key but not by day the monthly rollup for the whole months of the range
- * and the daily one for its partial months at either end; by key and day the daily one. By key without model, the
- * rollups across models.
+ * Usage reports over the rollups, never over messages. A report reads the coarsest rollups that answer it exactly:
+ * without keys the per-tenant daily rollup; by key and day the daily one; by key but not by day the yearly, monthly
+ * and daily ones as {@link ReportCover} covers the range with them, some parts taken away from others. By key without
+ * model, the rollups across models.
  */
 @ApplicationScoped
 public class UsageReports {
@@ -86,48 +85,59 @@ public class UsageReports {
         boolean byKey = q.groups().contains(Group.KEY);
         boolean byDay = q.groups().contains(Group.DAY);
         boolean byModel = q.groups().contains(Group.MODEL);
-        // by key without model: the rollups across models, a tenth of the rows or fewer
-        Grain keyDay = byModel ? Grain.KEY_DAY : Grain.KEY_ONLY_DAY;
-        Grain keyMonth = byModel ? Grain.KEY_MONTH : Grain.KEY_ONLY_MONTH;
         List<UsageStore.Sum> sums = new ArrayList<>();
+        List<Boolean> subtracted = new ArrayList<>();
         if (!byKey || byDay) {
-            sums.add(sum(q, byKey ? keyDay : Grain.TENANT_DAY, q.from().toString(), q.to().toString()));
+            // by key and day: the daily rollup (by key across models when not by model); else the tenant's daily one
+            Grain grain = !byKey ? Grain.TENANT_DAY : byModel ? Grain.KEY_DAY : Grain.KEY_ONLY_DAY;
+            sums.add(sum(q, grain, q.from().toString(), q.to().toString()));
+            subtracted.add(false);
         } else {
-            LocalDate cur = q.from();
-            if (cur.getDayOfMonth() != 1) { // the partial month the range starts in
-                LocalDate end = min(YearMonth.from(cur).atEndOfMonth(), q.to());
-                sums.add(sum(q, keyDay, cur.toString(), end.toString()));
-                cur = end.plusDays(1);
-            }
-            LocalDate lastWhole = q.to().equals(YearMonth.from(q.to()).atEndOfMonth()) ? q.to()
-                    : q.to().withDayOfMonth(1).minusDays(1);
-            if (!cur.isAfter(q.to()) && !lastWhole.isBefore(cur)) {
-                sums.add(sum(q, keyMonth, YearMonth.from(cur).toString(), YearMonth.from(lastWhole).toString()));
-                cur = lastWhole.plusDays(1);
-            }
-            if (!cur.isAfter(q.to())) { // the partial month it ends in
-                sums.add(sum(q, keyDay, cur.toString(), q.to().toString()));
+            for (ReportCover.Part part : ReportCover.of(q.from(), q.to(), Query.today())) {
+                Grain grain = switch (part.level()) {
+                    case DAY -> byModel ? Grain.KEY_DAY : Grain.KEY_ONLY_DAY;
+                    case MONTH -> byModel ? Grain.KEY_MONTH : Grain.KEY_ONLY_MONTH;
+                    case YEAR -> byModel ? Grain.KEY_YEAR : Grain.KEY_ONLY_YEAR;
+                };
+                sums.add(sum(q, grain, part.from(), part.to()));
+                subtracted.add(part.subtract());
             }
         }
-        Uni<List<UsageStore.Row>> rows = Uni.createFrom().item(List.of());
+        // the parts at once: each is one query on its own connection
+        List<Uni<List<UsageStore.Row>>> reads = new ArrayList<>(sums.size());
         for (UsageStore.Sum s : sums) {
-            rows = rows.chain(before -> store.sum(s).map(more -> {
-                List<UsageStore.Row> all = new ArrayList<>(before);
-                all.addAll(more);
-                return all;
-            }));
+            reads.add(store.sum(s));
         }
-        return rows.map(all -> assemble(q, all));
+        Uni<List<List<UsageStore.Row>>> all = sums.size() == 1 ? reads.get(0).map(List::of)
+                : Uni.combine().all().unis(reads).with(results -> {
+                    List<List<UsageStore.Row>> lists = new ArrayList<>(results.size());
+                    for (Object r : results) {
+                        @SuppressWarnings("unchecked")
+                        List<UsageStore.Row> rows = (List<UsageStore.Row>) r;
+                        lists.add(rows);
+                    }
+                    return lists;
+                });
+        return all.map(lists -> {
+            List<UsageStore.Row> rows = new ArrayList<>();
+            for (int i = 0; i < lists.size(); i++) {
+                if (subtracted.get(i)) {
+                    for (UsageStore.Row r : lists.get(i)) {
+                        rows.add(new UsageStore.Row(r.tenantId(), r.period(), r.model(), r.keyId(), r.finishReason(),
+                                -r.turns(), -r.tokensIn(), -r.tokensOut()));
+                    }
+                } else {
+                    rows.addAll(lists.get(i));
+                }
+            }
+            return assemble(q, rows);
+        });
     }
 
     private static UsageStore.Sum sum(Query q, Grain grain, String from, String to) {
         Set<Group> g = q.groups();
         return new UsageStore.Sum(grain, q.tenantId(), from, to, g.contains(Group.TENANT), g.contains(Group.DAY),
                 g.contains(Group.MODEL), g.contains(Group.KEY));
-    }
-
-    private static LocalDate min(LocalDate a, LocalDate b) {
-        return a.isBefore(b) ? a : b;
     }
 
     private record GroupKey(UUID tenantId, String day, String model, UUID keyId) {
@@ -147,8 +157,10 @@ public class UsageReports {
         }
 
         Item item(GroupKey k) {
+            Map<String, Long> counted = new TreeMap<>(reasons);
+            counted.values().removeIf(n -> n == 0);
             return new Item(k.tenantId(), k.day(), k.model(), k.keyId(), turns, tokensIn, tokensOut,
-                    java.util.Collections.unmodifiableMap(new TreeMap<>(reasons)));
+                    java.util.Collections.unmodifiableMap(counted));
         }
     }
 
@@ -159,15 +171,25 @@ public class UsageReports {
             .thenComparing(GroupKey::keyId, Comparator.nullsFirst(Comparator.<UUID> naturalOrder()));
 
     static Report assemble(Query q, List<UsageStore.Row> rows) {
-        Map<GroupKey, Counts> groups = new TreeMap<>(ORDER);
+        // hashed while counting (a report by model and key merges tens of thousands of rows), sorted once at the end
+        Map<GroupKey, Counts> groups = new java.util.HashMap<>();
         Counts totals = new Counts();
         for (UsageStore.Row r : rows) {
             UUID key = Objects.equals(r.keyId(), TurnStore.UNKNOWN_KEY) ? null : r.keyId();
             groups.computeIfAbsent(new GroupKey(r.tenantId(), r.period(), r.model(), key), k -> new Counts()).add(r);
             totals.add(r);
         }
-        List<Item> items = new ArrayList<>(groups.size());
-        groups.forEach((k, c) -> items.add(c.item(k)));
+        List<GroupKey> keys = new ArrayList<>(groups.keySet());
+        keys.sort(ORDER);
+        List<Item> items = new ArrayList<>(keys.size());
+        for (GroupKey k : keys) {
+            Counts c = groups.get(k);
+            // a group whose days in the range were all taken away again (a whole month or year minus days): every
+            // rollup row counts at least one turn, so no turns means nothing at all
+            if (c.turns != 0) {
+                items.add(c.item(k));
+            }
+        }
         return new Report(q, items, totals.item(new GroupKey(null, null, null, null)));
     }
 }

@@ -272,6 +272,71 @@ public abstract class UsageContract {
                 today() + "," + FakeUpstream.MODEL + ",1,11,3,1", today() + "," + FakeUpstream.SOLO_MODEL + ",1,11,3,1");
     }
 
+    /**
+     * Reports by key read whole years, months and days, some taken away from others (ReportCover): over any range,
+     * what they answer equals the replies of the days in it, replies dated after today (a replica whose clock runs
+     * ahead) included.
+     */
+    @Test
+    void aReportByKeyOverAnyRangeCountsTheRepliesOfItsDaysAndNoOthers() {
+        UUID tenantId = tenant.tenant().id();
+        UUID conversation = UUID.fromString(conversation(key, FakeUpstream.MODEL));
+        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        java.util.Random random = new java.util.Random(13);
+        List<UUID> keyIds = List.of(UuidV7.next(), UuidV7.next(), UuidV7.next());
+        List<Message> replies = new ArrayList<>();
+        for (int i = 0; i < 400; i++) {
+            LocalDate day = today.minusDays(800).plusDays(random.nextInt(841));
+            Message reply = new Message(UuidV7.next(), tenantId, conversation, Message.Role.ASSISTANT, "r" + i,
+                    1 + random.nextInt(50), 1 + random.nextInt(90), random.nextInt(4) == 0 ? "length" : "stop",
+                    day.atStartOfDay(ZoneOffset.UTC).toInstant().plusSeconds(random.nextInt(86_400)),
+                    keyIds.get(random.nextInt(3)), random.nextBoolean() ? "model-a" : "model-b");
+            assertThat(result(turns.finish(new TurnStore.TurnEnd(reply, null)))).isTrue();
+            replies.add(reply);
+        }
+        List<LocalDate[]> ranges = new ArrayList<>(List.of(
+                new LocalDate[] { today.minusDays(364), today },
+                new LocalDate[] { today.withDayOfYear(1).minusYears(1), today.withDayOfYear(1).minusDays(1) },
+                new LocalDate[] { today.withDayOfYear(1), today },
+                new LocalDate[] { today.withDayOfMonth(1), today.plusDays(40) },
+                new LocalDate[] { today.minusDays(800), today.plusDays(40) }));
+        for (int i = 0; i < 25; i++) {
+            LocalDate from = today.minusDays(820).plusDays(random.nextInt(870));
+            ranges.add(new LocalDate[] { from, from.plusDays(random.nextInt(random.nextBoolean() ? 40 : 700)) });
+        }
+        for (LocalDate[] range : ranges) {
+            for (String groupBy : List.of("key", "model,key")) {
+                Map<String, Counted> expected = new TreeMap<>();
+                for (Message m : replies) {
+                    LocalDate day = m.createdAt().atOffset(ZoneOffset.UTC).toLocalDate();
+                    if (day.isBefore(range[0]) || day.isAfter(range[1])) {
+                        continue;
+                    }
+                    String group = (groupBy.equals("key") ? "null" : m.model()) + "|" + m.keyId();
+                    Counted was = expected.getOrDefault(group, new Counted(0, 0, 0, Map.of()));
+                    Map<String, Long> reasons = new TreeMap<>(was.finishReasons());
+                    reasons.merge(m.finishReason(), 1L, Long::sum);
+                    expected.put(group, new Counted(was.turns() + 1, was.tokensIn() + m.tokensIn(),
+                            was.tokensOut() + m.tokensOut(), reasons));
+                }
+                List<Map<String, Object>> items = as(key).queryParam("from", range[0].toString())
+                        .queryParam("to", range[1].toString()).queryParam("groupBy", groupBy).get("/api/usage")
+                        .then().statusCode(200).extract().jsonPath().getList("items");
+                Map<String, Counted> reported = new TreeMap<>();
+                for (Map<String, Object> item : items) {
+                    @SuppressWarnings("unchecked")
+                    Map<String, Object> reasons = (Map<String, Object>) item.get("finishReasons");
+                    Map<String, Long> counts = new TreeMap<>();
+                    reasons.forEach((k, v) -> counts.put(k, ((Number) v).longValue()));
+                    reported.put(item.get("model") + "|" + item.get("keyId"), new Counted(
+                            ((Number) item.get("turns")).longValue(), ((Number) item.get("tokensIn")).longValue(),
+                            ((Number) item.get("tokensOut")).longValue(), counts));
+                }
+                assertThat(reported).as("%s..%s by %s", range[0], range[1], groupBy).isEqualTo(expected);
+            }
+        }
+    }
+
     @Test
     void badReportQuestionsAreProblemsThatNameTheMistake() {
         problem(as(key).queryParam("groupBy", "week").get("/api/usage"), 400, "invalid-request")

@@ -141,7 +141,7 @@ public class PgTurnStore implements TurnStore {
     }
 
     /**
-     * The reply, its five rollups and the settlement of its reservation in one statement (data-modifying CTEs), so
+     * The reply, its seven rollups and the settlement of its reservation in one statement (data-modifying CTEs), so
      * one round trip and one implicit transaction: the reply is stored only if its conversation is still the
      * tenant's (the conversation's update returns it), the rollups count only a stored reply, and the reservation
      * is settled either way.
@@ -158,6 +158,7 @@ public class PgTurnStore implements TurnStore {
         String day = TurnStore.day(reply.createdAt());
         int dayParam = param(p, day);
         int month = param(p, day.substring(0, 7));
+        int year = param(p, day.substring(0, 4));
         int key = param(p, reply.keyId() == null ? UNKNOWN_KEY : reply.keyId());
         int model = param(p, reply.model() == null ? "unknown" : reply.model());
         int reason = param(p, reply.finishReason() == null ? "stop" : reply.finishReason());
@@ -171,6 +172,10 @@ public class PgTurnStore implements TurnStore {
             {"usage_key_only_daily", "tenant_id, day, key_id, finish_reason", "tenant_id, $" + dayParam + "::text, $"
                     + key + "::uuid, $" + reason + "::text"},
             {"usage_key_only_monthly", "tenant_id, month, key_id, finish_reason", "tenant_id, $" + month
+                    + "::text, $" + key + "::uuid, $" + reason + "::text"},
+            {"usage_key_yearly", "tenant_id, year, key_id, model, finish_reason", "tenant_id, $" + year
+                    + "::text, $" + key + "::uuid, $" + model + "::text, $" + reason + "::text"},
+            {"usage_key_only_yearly", "tenant_id, year, key_id, finish_reason", "tenant_id, $" + year
                     + "::text, $" + key + "::uuid, $" + reason + "::text"}};
         for (int i = 0; i < rollups.length; i++) {
             String[] r = rollups[i];

@@ -92,11 +92,14 @@ public class PgUsageStore implements UsageStore {
             params.add(q.tenantId());
         }
         params.add(q.from());
-        params.add(q.to());
+        boolean one = q.from().equals(q.to());
+        if (!one) {
+            params.add(q.to());
+        }
         int n = params.size();
         String sql = "SELECT " + list + ", sum(turns) AS turns, sum(tokens_in) AS tokens_in, sum(tokens_out) AS "
                 + "tokens_out FROM " + table + " WHERE " + (q.tenantId() == null ? "" : "tenant_id = $1 AND ") + period
-                + " BETWEEN $" + (n - 1) + " AND $" + n + " GROUP BY " + list;
+                + (one ? " = $" + n : " BETWEEN $" + (n - 1) + " AND $" + n) + " GROUP BY " + list;
         return pool.get().preparedQuery(sql).execute(Tuple.from(params)).map(rows -> {
             List<UsageStore.Row> out = new ArrayList<>(rows.size());
             for (io.vertx.mutiny.sqlclient.Row r : rows) {

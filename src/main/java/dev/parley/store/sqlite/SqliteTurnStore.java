@@ -244,6 +244,7 @@ public class SqliteTurnStore implements TurnStore {
         String reason = reply.finishReason() == null ? "stop" : reply.finishReason();
         java.util.UUID key = reply.keyId() == null ? UNKNOWN_KEY : reply.keyId();
         String month = day.substring(0, 7);
+        String year = day.substring(0, 4);
         count(c, reply, "usage_daily", "tenant_id", reply.tenantId(), "day", day, "key_id", key, "model", model,
                 "finish_reason", reason);
         count(c, reply, "usage_tenant_daily", "tenant_id", reply.tenantId(), "day", day, "model", model,
@@ -253,6 +254,10 @@ public class SqliteTurnStore implements TurnStore {
         count(c, reply, "usage_key_only_daily", "tenant_id", reply.tenantId(), "day", day, "key_id", key,
                 "finish_reason", reason);
         count(c, reply, "usage_key_only_monthly", "tenant_id", reply.tenantId(), "month", month, "key_id", key,
+                "finish_reason", reason);
+        count(c, reply, "usage_key_yearly", "tenant_id", reply.tenantId(), "year", year, "key_id", key, "model",
+                model, "finish_reason", reason);
+        count(c, reply, "usage_key_only_yearly", "tenant_id", reply.tenantId(), "year", year, "key_id", key,
                 "finish_reason", reason);
     }
 

@@ -125,7 +125,7 @@ public class SqliteUsageStore implements UsageStore {
         String list = String.join(", ", groups);
         String sql = "SELECT " + list + ", sum(turns) AS turns, sum(tokens_in) AS tokens_in, sum(tokens_out) AS "
                 + "tokens_out FROM " + table + " WHERE " + (q.tenantId() == null ? "" : "tenant_id = ? AND ")
-                + period + " BETWEEN ? AND ? GROUP BY " + list;
+                + period + (q.from().equals(q.to()) ? " = ?" : " BETWEEN ? AND ?") + " GROUP BY " + list;
         return readers.read(c -> {
             try (PreparedStatement ps = c.prepareStatement(sql)) {
                 int i = 1;
@@ -133,7 +133,9 @@ public class SqliteUsageStore implements UsageStore {
                     setId(ps, i++, q.tenantId());
                 }
                 ps.setString(i++, q.from());
-                ps.setString(i, q.to());
+                if (!q.from().equals(q.to())) {
+                    ps.setString(i, q.to());
+                }
                 List<Row> rows = new ArrayList<>();
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {

@@ -94,6 +94,8 @@ class DataMigrationsTest {
             Map<String, List<Long>> keyMonthly = new TreeMap<>();
             Map<String, List<Long>> keyOnlyDaily = new TreeMap<>();
             Map<String, List<Long>> keyOnlyMonthly = new TreeMap<>();
+            Map<String, List<Long>> keyYearly = new TreeMap<>();
+            Map<String, List<Long>> keyOnlyYearly = new TreeMap<>();
             for (Reply r : replies) {
                 String day = r.at().atOffset(ZoneOffset.UTC).toLocalDate().toString();
                 add(daily, r.tenant() + "|" + UNKNOWN_KEY + "|" + r.model() + "|" + day + "|" + r.finishReason(), r);
@@ -103,6 +105,10 @@ class DataMigrationsTest {
                 add(keyOnlyDaily, r.tenant() + "|" + UNKNOWN_KEY + "|" + day + "|" + r.finishReason(), r);
                 add(keyOnlyMonthly, r.tenant() + "|" + UNKNOWN_KEY + "|" + day.substring(0, 7) + "|"
                         + r.finishReason(), r);
+                add(keyYearly, r.tenant() + "|" + UNKNOWN_KEY + "|" + r.model() + "|" + day.substring(0, 4) + "|"
+                        + r.finishReason(), r);
+                add(keyOnlyYearly, r.tenant() + "|" + UNKNOWN_KEY + "|" + day.substring(0, 4) + "|" + r.finishReason(),
+                        r);
             }
             assertThat(daily.keySet().stream().map(k -> k.split("\\|")[3]).distinct())
                     .containsExactlyInAnyOrder("2026-01-31", "2026-02-01", "2026-02-02");
@@ -117,6 +123,11 @@ class DataMigrationsTest {
                     + "FROM usage_key_only_daily", true, 2)).isEqualTo(keyOnlyDaily);
             assertThat(read(db, "SELECT tenant_id, key_id, month, finish_reason, turns, tokens_in, tokens_out "
                     + "FROM usage_key_only_monthly", true, 2)).isEqualTo(keyOnlyMonthly);
+            // V14's yearly grains, backfilled from the monthly ones
+            assertThat(read(db, "SELECT tenant_id, key_id, model, year, finish_reason, turns, tokens_in, tokens_out "
+                    + "FROM usage_key_yearly", true)).isEqualTo(keyYearly);
+            assertThat(read(db, "SELECT tenant_id, key_id, year, finish_reason, turns, tokens_in, tokens_out "
+                    + "FROM usage_key_only_yearly", true, 2)).isEqualTo(keyOnlyYearly);
         }
     }
 

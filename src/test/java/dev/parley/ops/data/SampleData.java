@@ -114,6 +114,12 @@ final class SampleData {
                         (long) Integer.MAX_VALUE, 7L }));
         db.insert(Table.named("usage_key_only_monthly"), List.<Object[]> of(
                 new Object[] { UuidV7.next(), t1, k1, "2026-01", "stop", 3L, 30L, 60L }));
+        db.insert(Table.named("usage_key_yearly"), List.<Object[]> of(
+                new Object[] { UuidV7.next(), t1, k1, "demo", "2026", "stop", 3L, 30L, 60L }));
+        db.insert(Table.named("usage_key_only_yearly"), List.<Object[]> of(
+                new Object[] { UuidV7.next(), t1, k1, "2026", "stop", 3L, 30L, 60L },
+                new Object[] { UuidV7.next(), t2, unknownKey, "1970", "client_disconnected", 1L,
+                        (long) Integer.MAX_VALUE, 7L }));
         db.insert(Table.named("usage_windows"), List.of(
                 new Object[] { UuidV7.next(), t1, "2026-01", 3L, 90L },
                 new Object[] { UuidV7.next(), k2, "2026-01-31T23:59", 1L, -5L }));
