@@ -72,6 +72,14 @@ public interface UsageStore {
                 throw new IllegalArgumentException(grain + " has no model to group by");
             }
         }
+
+        /**
+         * Whether every row the sum reads is a group of its own: one period, one tenant (or grouped by tenant), and
+         * grouped by every other dimension the grain has. Then it needs no aggregation, only the rows.
+         */
+        public boolean rowPerGroup() {
+            return from.equals(to) && (tenantId != null || byTenant) && byKey && (byModel || !grain.hasModel());
+        }
     }
 
     /** One group of a {@link Sum}; {@code period} is the day, month or year. */

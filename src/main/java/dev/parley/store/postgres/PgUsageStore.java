@@ -79,11 +79,13 @@ public class PgUsageStore implements UsageStore {
         if (q.byPeriod()) {
             groups.add(period);
         }
-        if (q.byModel()) {
-            groups.add("model");
-        }
+        // in the order of the rollups' grouping indexes (period, key, model, finish reason), which read one period
+        // in that order: grouped as it comes, without a sort
         if (q.byKey()) {
             groups.add("key_id");
+        }
+        if (q.byModel()) {
+            groups.add("model");
         }
         groups.add("finish_reason");
         String list = String.join(", ", groups);
@@ -97,9 +99,11 @@ public class PgUsageStore implements UsageStore {
             params.add(q.to());
         }
         int n = params.size();
-        String sql = "SELECT " + list + ", sum(turns) AS turns, sum(tokens_in) AS tokens_in, sum(tokens_out) AS "
-                + "tokens_out FROM " + table + " WHERE " + (q.tenantId() == null ? "" : "tenant_id = $1 AND ") + period
-                + (one ? " = $" + n : " BETWEEN $" + (n - 1) + " AND $" + n) + " GROUP BY " + list;
+        String sql = "SELECT " + list + (q.rowPerGroup() ? ", turns, tokens_in, tokens_out"
+                : ", sum(turns) AS turns, sum(tokens_in) AS tokens_in, sum(tokens_out) AS tokens_out") + " FROM "
+                + table + " WHERE " + (q.tenantId() == null ? "" : "tenant_id = $1 AND ") + period
+                + (one ? " = $" + n : " BETWEEN $" + (n - 1) + " AND $" + n)
+                + (q.rowPerGroup() ? "" : " GROUP BY " + list);
         return pool.get().preparedQuery(sql).execute(Tuple.from(params)).map(rows -> {
             List<UsageStore.Row> out = new ArrayList<>(rows.size());
             for (io.vertx.mutiny.sqlclient.Row r : rows) {

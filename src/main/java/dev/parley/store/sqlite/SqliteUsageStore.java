@@ -115,17 +115,21 @@ public class SqliteUsageStore implements UsageStore {
         if (q.byPeriod()) {
             groups.add(period);
         }
-        if (q.byModel()) {
-            groups.add("model");
-        }
+        // in the order of the rollups' grouping indexes (period, key, model, finish reason), which read one period
+        // in that order: grouped as it comes, without a sort
         if (q.byKey()) {
             groups.add("key_id");
         }
+        if (q.byModel()) {
+            groups.add("model");
+        }
         groups.add("finish_reason");
         String list = String.join(", ", groups);
-        String sql = "SELECT " + list + ", sum(turns) AS turns, sum(tokens_in) AS tokens_in, sum(tokens_out) AS "
-                + "tokens_out FROM " + table + " WHERE " + (q.tenantId() == null ? "" : "tenant_id = ? AND ")
-                + period + (q.from().equals(q.to()) ? " = ?" : " BETWEEN ? AND ?") + " GROUP BY " + list;
+        String sql = "SELECT " + list + (q.rowPerGroup() ? ", turns, tokens_in, tokens_out"
+                : ", sum(turns) AS turns, sum(tokens_in) AS tokens_in, sum(tokens_out) AS tokens_out") + " FROM "
+                + table + " WHERE " + (q.tenantId() == null ? "" : "tenant_id = ? AND ") + period
+                + (q.from().equals(q.to()) ? " = ?" : " BETWEEN ? AND ?")
+                + (q.rowPerGroup() ? "" : " GROUP BY " + list);
         return readers.read(c -> {
             try (PreparedStatement ps = c.prepareStatement(sql)) {
                 int i = 1;
