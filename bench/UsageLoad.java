@@ -4,12 +4,14 @@
  *   java -cp "target/quarkus-app/lib/main/*" bench/UsageLoad.java \
  *        [--backends sqlite,postgres] [--pg-admin-url postgresql://postgres@127.0.0.1:5432/postgres] \
  *        [--concurrency 40] [--seconds 30] [--warmup 15] [--keys 1000] [--models 10] [--days 365] [--requests 200]
- *        [--parts limits,reports]
+ *        [--parts limits,reports] [--control false]
  *
  * Part 1, limits on and off under the same load: two tenants on one packaged Parley, one without limits and one whose
  * tenant and key both have every limit set (high enough never to refuse, so every check and counter update runs).
  * Each of --concurrency clients streams turns back to back, alternating between the two tenants, so both see the same
- * load at the same moments; the report compares their time to first token.
+ * load at the same moments; the report compares their time to first token, with a 95 % bootstrap interval of the p99
+ * difference. --control true leaves the second tenant without limits too: the difference it shows is the bench's own
+ * noise, the floor under which a difference cannot be told from nothing.
  *
  * Part 2, reports over a year: Parley is stopped, the rollups of one tenant are filled directly with --days days x
  * --keys keys x --models models (two finish reasons on one group in ten), Parley is started again, and
@@ -76,6 +78,7 @@ public class UsageLoad {
     static int tokens = 20;
     static List<String> parts = List.of("limits", "reports");
     static int delayMs = 20;
+    static boolean control = false;
 
     static final String ADMIN = "usage-bench-admin-key-0123456789";
     static final SecureRandom RANDOM = new SecureRandom();
@@ -98,6 +101,7 @@ public class UsageLoad {
                 case "--days" -> days = Integer.parseInt(args[i + 1]);
                 case "--requests" -> requests = Integer.parseInt(args[i + 1]);
                 case "--parts" -> parts = Arrays.asList(args[i + 1].split(","));
+                case "--control" -> control = Boolean.parseBoolean(args[i + 1]);
                 default -> {
                     System.err.println("unknown option " + args[i]);
                     System.exit(2);
@@ -136,8 +140,10 @@ public class UsageLoad {
             String[] free = createTenant(parley.base, "free");
             String[] limited = createTenant(parley.base, "limited");
             String[] reporting = createTenant(parley.base, "reporting");
-            send(parley.base, ADMIN, "PUT", "/api/admin/tenants/" + limited[0] + "/limits", HIGH, 200);
-            send(parley.base, limited[1], "PATCH", "/api/keys/" + limited[2], "{\"limits\":" + HIGH + "}", 200);
+            if (!control) { // a control run leaves both tenants without limits: its difference is the bench's noise
+                send(parley.base, ADMIN, "PUT", "/api/admin/tenants/" + limited[0] + "/limits", HIGH, 200);
+                send(parley.base, limited[1], "PATCH", "/api/keys/" + limited[2], "{\"limits\":" + HIGH + "}", 200);
+            }
 
             Map<String, Load> load = parts.contains("limits") ? drive(parley.base, List.of(free[1], limited[1]))
                     : Map.of(free[1], new Load(), limited[1], new Load());
@@ -577,6 +583,34 @@ public class UsageLoad {
         }
     }
 
+    /**
+     * A 95 % bootstrap interval of p99(on) - p99(off) in ms: both samples drawn again with replacement, 2,000 times.
+     * How far one run's p99 difference can be from what the same load would show again.
+     */
+    static double[] p99DifferenceInterval(List<Long> off, List<Long> on) {
+        if (off.isEmpty() || on.isEmpty()) {
+            return new double[] { 0, 0 };
+        }
+        long[] a = off.stream().mapToLong(Long::longValue).toArray();
+        long[] b = on.stream().mapToLong(Long::longValue).toArray();
+        java.util.Random random = new java.util.Random(99);
+        double[] diffs = new double[2_000];
+        for (int i = 0; i < diffs.length; i++) {
+            diffs[i] = (resampledP99(b, random) - resampledP99(a, random)) / 1000.0;
+        }
+        Arrays.sort(diffs);
+        return new double[] { diffs[(int) (diffs.length * 0.025)], diffs[(int) (diffs.length * 0.975) - 1] };
+    }
+
+    static long resampledP99(long[] sample, java.util.Random random) {
+        long[] s = new long[sample.length];
+        for (int i = 0; i < s.length; i++) {
+            s[i] = sample[random.nextInt(sample.length)];
+        }
+        Arrays.sort(s);
+        return s[Math.max(0, (int) Math.ceil(0.99 * s.length) - 1)];
+    }
+
     static double pct(List<Long> micros, double p) {
         if (micros.isEmpty()) {
             return -1;
@@ -588,6 +622,7 @@ public class UsageLoad {
     }
 
     static String json(String backend, Load off, Load on, long seeded, Map<String, double[]> reports) {
+        double[] interval = p99DifferenceInterval(off.ttftMicros, on.ttftMicros);
         StringBuilder r = new StringBuilder();
         r.append(String.format(Locale.ROOT, """
                 {
@@ -596,14 +631,15 @@ public class UsageLoad {
                     "concurrency": %d, "seconds": %d,
                     "off": {"turns": %d, "errors": %s, "ttftMs": {"p50": %.1f, "p99": %.1f}},
                     "on":  {"turns": %d, "errors": %s, "ttftMs": {"p50": %.1f, "p99": %.1f}},
-                    "addedByLimitsMs": {"p50": %.1f, "p99": %.1f}
+                    "addedByLimitsMs": {"p50": %.1f, "p99": %.1f},
+                    "addedP99Interval95Ms": [%.1f, %.1f], "control": %s
                   },
                   "reports": {
                     "dailyRollupRows": %d, "keys": %d, "models": %d, "days": %d,
                 """, backend, concurrency, seconds, off.completed.get(), off.errors, pct(off.ttftMicros, 50),
                 pct(off.ttftMicros, 99), on.completed.get(), on.errors, pct(on.ttftMicros, 50), pct(on.ttftMicros, 99),
                 pct(on.ttftMicros, 50) - pct(off.ttftMicros, 50), pct(on.ttftMicros, 99) - pct(off.ttftMicros, 99),
-                seeded, keys, models, days));
+                interval[0], interval[1], control, seeded, keys, models, days));
         List<String> rows = new ArrayList<>();
         reports.forEach((groupBy, v) -> rows.add(String.format(Locale.ROOT,
                 "    \"groupBy=%s\": {\"items\": %d, \"oneClientMs\": {\"p50\": %.1f, \"p99\": %.1f}, "
