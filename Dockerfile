@@ -35,8 +35,13 @@ COPY target/quarkus-app/quarkus/ /deployments/quarkus/
 
 # The training run uses the same path (/deployments/quarkus-run.jar) and JVM options as the ENTRYPOINT; the jar's
 # directory must be the one the cache was trained with.
+# AOT_TRAINING_DATABASE_URL (optional, e.g. --network host --build-arg AOT_TRAINING_DATABASE_URL=postgresql://...):
+# train on a scratch PostgreSQL database instead of SQLite, for images that will run on PostgreSQL (README, "Fast
+# start-up"). Build arguments show in the image's history: give a database whose credentials are not secret.
+ARG AOT_TRAINING_DATABASE_URL=
 COPY src/main/jvm/aot-cache.sh /tmp/aot-cache.sh
-RUN JAVA=java JAVA_OPTS="-XX:MaxRAMPercentage=75" bash /tmp/aot-cache.sh /deployments \
+RUN JAVA=java JAVA_OPTS="-XX:MaxRAMPercentage=75" AOT_TRAINING_DATABASE_URL="$AOT_TRAINING_DATABASE_URL" \
+    bash /tmp/aot-cache.sh /deployments \
     && rm /tmp/aot-cache.sh
 
 WORKDIR /work

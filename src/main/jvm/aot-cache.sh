@@ -15,7 +15,9 @@
 # (./mvnw package -Dquarkus.package.jar.type=aot-jar), which puts every jar on the JVM's class path: the JVM caches
 # only classes of its own class loaders, so from the default fast-jar it caches the JDK's and Quarkus' bootstrap
 # classes but none that Quarkus' runner class loader loads (it still helps, about half as much). Used by the
-# Dockerfile and by CI; needs only bash and the JDK (no curl).
+# Dockerfile and by CI; needs only bash and the JDK (no curl). AOT_TRAINING_DATABASE_URL=postgresql://... trains on a
+# scratch PostgreSQL database instead (one the training may write to): a cache trained on SQLite starts the service
+# on PostgreSQL too, but more slowly, since the PostgreSQL path's classes are then loaded and linked at start.
 set -euo pipefail
 
 JAVA=${JAVA:-java}
@@ -36,8 +38,13 @@ fi
 
 KEY="aot-training-$RANDOM$RANDOM$RANDOM$RANDOM"
 rm -f "$CACHE"
-# never the service's own database: the default ./data/parley.db, here under the temporary directory
-(cd "$WORK" && exec env -u DATABASE_URL -u PARLEY_DATABASE_URL PORT="$PORT" PARLEY_BOOTSTRAP_API_KEY="$KEY" \
+# never the service's own database: the default ./data/parley.db, here under the temporary directory, or the scratch
+# database AOT_TRAINING_DATABASE_URL names (a PostgreSQL one: the classes of that path come from the cache too)
+TRAINING_DB=()
+if [ -n "${AOT_TRAINING_DATABASE_URL:-}" ]; then
+  TRAINING_DB=("DATABASE_URL=$AOT_TRAINING_DATABASE_URL")
+fi
+(cd "$WORK" && exec env -u DATABASE_URL -u PARLEY_DATABASE_URL ${TRAINING_DB[@]+"${TRAINING_DB[@]}"} PORT="$PORT" PARLEY_BOOTSTRAP_API_KEY="$KEY" \
   PARLEY_SHUTDOWN_DRAIN_DELAY=0s "$JAVA" ${OPTS[@]+"${OPTS[@]}"} "$WRITE" -jar "$APP/quarkus-run.jar" >"$WORK/training.log" 2>&1) &
 PID=$!
 
