@@ -116,7 +116,7 @@ final class ReportCover {
         return a.isAfter(b) ? a : b;
     }
 
-    /** Parts and what reading them costs; a part that continues the last one of its level and sign joins it. */
+    /** Parts and what reading them costs; a part that continues one of its level and sign joins it. */
     private static final class Plan {
         final List<Part> parts = new ArrayList<>();
         double cost;
