@@ -333,6 +333,26 @@ public abstract class UsageContract {
                             ((Number) item.get("tokensOut")).longValue(), counts));
                 }
                 assertThat(reported).as("%s..%s by %s", range[0], range[1], groupBy).isEqualTo(expected);
+                if (range == ranges.get(0)) {
+                    // across tenants (an admin's report, grouped by tenant too): the same groups for this tenant
+                    List<Map<String, Object>> all = as(admin).queryParam("from", range[0].toString())
+                            .queryParam("to", range[1].toString()).queryParam("groupBy", "tenant," + groupBy)
+                            .get("/api/admin/usage").then().statusCode(200).extract().jsonPath().getList("items");
+                    Map<String, Counted> ours = new TreeMap<>();
+                    for (Map<String, Object> item : all) {
+                        if (!tenantId.toString().equals(item.get("tenantId"))) {
+                            continue;
+                        }
+                        @SuppressWarnings("unchecked")
+                        Map<String, Object> reasons = (Map<String, Object>) item.get("finishReasons");
+                        Map<String, Long> counts = new TreeMap<>();
+                        reasons.forEach((k, v) -> counts.put(k, ((Number) v).longValue()));
+                        ours.put(item.get("model") + "|" + item.get("keyId"), new Counted(
+                                ((Number) item.get("turns")).longValue(), ((Number) item.get("tokensIn")).longValue(),
+                                ((Number) item.get("tokensOut")).longValue(), counts));
+                    }
+                    assertThat(ours).as("admin report by tenant and %s", groupBy).isEqualTo(expected);
+                }
             }
         }
     }
