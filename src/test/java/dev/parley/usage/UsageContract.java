@@ -137,6 +137,16 @@ public abstract class UsageContract {
 
     /** One group of the recomputation: what GET /api/usage?groupBy=day,model,key must answer for it. */
     record Counted(long turns, long tokensIn, long tokensOut, Map<String, Long> finishReasons) {
+
+        /** One item of a report's JSON answer. */
+        static Counted of(Map<String, Object> item) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> reasons = (Map<String, Object>) item.get("finishReasons");
+            Map<String, Long> counts = new TreeMap<>();
+            reasons.forEach((k, v) -> counts.put(k, ((Number) v).longValue()));
+            return new Counted(((Number) item.get("turns")).longValue(), ((Number) item.get("tokensIn")).longValue(),
+                    ((Number) item.get("tokensOut")).longValue(), counts);
+        }
     }
 
     @Test
@@ -212,13 +222,7 @@ public abstract class UsageContract {
         Map<String, Counted> reported = new TreeMap<>();
         List<Map<String, Object>> items = report.getList("items");
         for (Map<String, Object> item : items) {
-            @SuppressWarnings("unchecked")
-            Map<String, Object> reasons = (Map<String, Object>) item.get("finishReasons");
-            Map<String, Long> counts = new TreeMap<>();
-            reasons.forEach((k, v) -> counts.put(k, ((Number) v).longValue()));
-            reported.put(item.get("day") + "|" + item.get("model") + "|" + item.get("keyId"), new Counted(
-                    ((Number) item.get("turns")).longValue(), ((Number) item.get("tokensIn")).longValue(),
-                    ((Number) item.get("tokensOut")).longValue(), counts));
+            reported.put(item.get("day") + "|" + item.get("model") + "|" + item.get("keyId"), Counted.of(item));
         }
         assertThat(reported).isEqualTo(recomputed);
 
@@ -324,13 +328,7 @@ public abstract class UsageContract {
                         .then().statusCode(200).extract().jsonPath().getList("items");
                 Map<String, Counted> reported = new TreeMap<>();
                 for (Map<String, Object> item : items) {
-                    @SuppressWarnings("unchecked")
-                    Map<String, Object> reasons = (Map<String, Object>) item.get("finishReasons");
-                    Map<String, Long> counts = new TreeMap<>();
-                    reasons.forEach((k, v) -> counts.put(k, ((Number) v).longValue()));
-                    reported.put(item.get("model") + "|" + item.get("keyId"), new Counted(
-                            ((Number) item.get("turns")).longValue(), ((Number) item.get("tokensIn")).longValue(),
-                            ((Number) item.get("tokensOut")).longValue(), counts));
+                    reported.put(item.get("model") + "|" + item.get("keyId"), Counted.of(item));
                 }
                 assertThat(reported).as("%s..%s by %s", range[0], range[1], groupBy).isEqualTo(expected);
                 if (range == ranges.get(0)) {
@@ -343,13 +341,7 @@ public abstract class UsageContract {
                         if (!tenantId.toString().equals(item.get("tenantId"))) {
                             continue;
                         }
-                        @SuppressWarnings("unchecked")
-                        Map<String, Object> reasons = (Map<String, Object>) item.get("finishReasons");
-                        Map<String, Long> counts = new TreeMap<>();
-                        reasons.forEach((k, v) -> counts.put(k, ((Number) v).longValue()));
-                        ours.put(item.get("model") + "|" + item.get("keyId"), new Counted(
-                                ((Number) item.get("turns")).longValue(), ((Number) item.get("tokensIn")).longValue(),
-                                ((Number) item.get("tokensOut")).longValue(), counts));
+                        ours.put(item.get("model") + "|" + item.get("keyId"), Counted.of(item));
                     }
                     assertThat(ours).as("admin report by tenant and %s", groupBy).isEqualTo(expected);
                 }
