@@ -608,7 +608,12 @@ public class UsageLoad {
             s[i] = sample[random.nextInt(sample.length)];
         }
         Arrays.sort(s);
-        return s[Math.max(0, (int) Math.ceil(0.99 * s.length) - 1)];
+        return s[rank(s.length, 99)];
+    }
+
+    /** The index of the p-th percentile in n sorted values (nearest rank). */
+    static int rank(int n, double p) {
+        return Math.max(0, (int) Math.ceil(p / 100.0 * n) - 1);
     }
 
     static double pct(List<Long> micros, double p) {
@@ -617,8 +622,7 @@ public class UsageLoad {
         }
         List<Long> sorted = new ArrayList<>(micros);
         Collections.sort(sorted);
-        int i = Math.max(0, (int) Math.ceil(p / 100.0 * sorted.size()) - 1);
-        return sorted.get(i) / 1000.0;
+        return sorted.get(rank(sorted.size(), p)) / 1000.0;
     }
 
     static String json(String backend, Load off, Load on, long seeded, Map<String, double[]> reports) {

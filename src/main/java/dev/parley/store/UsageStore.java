@@ -78,7 +78,34 @@ public interface UsageStore {
          * grouped by every other dimension the grain has. Then it needs no aggregation, only the rows.
          */
         public boolean rowPerGroup() {
-            return from.equals(to) && (tenantId != null || byTenant) && byKey && (byModel || !grain.hasModel());
+            return onePeriod() && (tenantId != null || byTenant) && byKey && (byModel || !grain.hasModel());
+        }
+
+        /** Whether the sum reads one period, by equality. */
+        public boolean onePeriod() {
+            return from.equals(to);
+        }
+
+        /**
+         * The columns to group by (and select), in the order of the rollups' grouping indexes (period, key, model,
+         * finish reason), which read one period in that order: grouped as it comes, without a sort.
+         */
+        public List<String> groupColumns() {
+            List<String> columns = new java.util.ArrayList<>();
+            if (byTenant) {
+                columns.add("tenant_id");
+            }
+            if (byPeriod) {
+                columns.add(grain.period());
+            }
+            if (byKey) {
+                columns.add("key_id");
+            }
+            if (byModel) {
+                columns.add("model");
+            }
+            columns.add("finish_reason");
+            return columns;
         }
     }
 

@@ -85,13 +85,12 @@ public class UsageReports {
         boolean byKey = q.groups().contains(Group.KEY);
         boolean byDay = q.groups().contains(Group.DAY);
         boolean byModel = q.groups().contains(Group.MODEL);
-        List<UsageStore.Sum> sums = new ArrayList<>();
-        List<Boolean> subtracted = new ArrayList<>();
+        // the parts at once, each one query on its own connection; a part taken away counts negatively
+        List<Uni<List<UsageStore.Row>>> reads = new ArrayList<>();
         if (!byKey || byDay) {
             // by key and day: the daily rollup (by key across models when not by model); else the tenant's daily one
             Grain grain = !byKey ? Grain.TENANT_DAY : byModel ? Grain.KEY_DAY : Grain.KEY_ONLY_DAY;
-            sums.add(sum(q, grain, q.from().toString(), q.to().toString()));
-            subtracted.add(false);
+            reads.add(store.sum(sum(q, grain, q.from().toString(), q.to().toString())));
         } else {
             for (ReportCover.Part part : ReportCover.of(q.from(), q.to(), Query.today())) {
                 Grain grain = switch (part.level()) {
@@ -99,39 +98,28 @@ public class UsageReports {
                     case MONTH -> byModel ? Grain.KEY_MONTH : Grain.KEY_ONLY_MONTH;
                     case YEAR -> byModel ? Grain.KEY_YEAR : Grain.KEY_ONLY_YEAR;
                 };
-                sums.add(sum(q, grain, part.from(), part.to()));
-                subtracted.add(part.subtract());
+                Uni<List<UsageStore.Row>> read = store.sum(sum(q, grain, part.from(), part.to()));
+                reads.add(part.subtract() ? read.map(UsageReports::negated) : read);
             }
         }
-        // the parts at once: each is one query on its own connection
-        List<Uni<List<UsageStore.Row>>> reads = new ArrayList<>(sums.size());
-        for (UsageStore.Sum s : sums) {
-            reads.add(store.sum(s));
-        }
-        Uni<List<List<UsageStore.Row>>> all = sums.size() == 1 ? reads.get(0).map(List::of)
-                : Uni.combine().all().unis(reads).with(results -> {
-                    List<List<UsageStore.Row>> lists = new ArrayList<>(results.size());
-                    for (Object r : results) {
-                        @SuppressWarnings("unchecked")
-                        List<UsageStore.Row> rows = (List<UsageStore.Row>) r;
-                        lists.add(rows);
-                    }
-                    return lists;
-                });
-        return all.map(lists -> {
+        return Uni.combine().all().unis(reads).with(results -> {
             List<UsageStore.Row> rows = new ArrayList<>();
-            for (int i = 0; i < lists.size(); i++) {
-                if (subtracted.get(i)) {
-                    for (UsageStore.Row r : lists.get(i)) {
-                        rows.add(new UsageStore.Row(r.tenantId(), r.period(), r.model(), r.keyId(), r.finishReason(),
-                                -r.turns(), -r.tokensIn(), -r.tokensOut()));
-                    }
-                } else {
-                    rows.addAll(lists.get(i));
-                }
+            for (Object r : results) {
+                @SuppressWarnings("unchecked")
+                List<UsageStore.Row> part = (List<UsageStore.Row>) r;
+                rows.addAll(part);
             }
             return assemble(q, rows);
         });
+    }
+
+    private static List<UsageStore.Row> negated(List<UsageStore.Row> rows) {
+        List<UsageStore.Row> out = new ArrayList<>(rows.size());
+        for (UsageStore.Row r : rows) {
+            out.add(new UsageStore.Row(r.tenantId(), r.period(), r.model(), r.keyId(), r.finishReason(), -r.turns(),
+                    -r.tokensIn(), -r.tokensOut()));
+        }
+        return out;
     }
 
     private static UsageStore.Sum sum(Query q, Grain grain, String from, String to) {

@@ -72,37 +72,20 @@ public class PgUsageStore implements UsageStore {
     public Uni<List<UsageStore.Row>> sum(Sum q) {
         String table = q.grain().table();
         String period = q.grain().period();
-        List<String> groups = new ArrayList<>();
-        if (q.byTenant()) {
-            groups.add("tenant_id");
-        }
-        if (q.byPeriod()) {
-            groups.add(period);
-        }
-        // in the order of the rollups' grouping indexes (period, key, model, finish reason), which read one period
-        // in that order: grouped as it comes, without a sort
-        if (q.byKey()) {
-            groups.add("key_id");
-        }
-        if (q.byModel()) {
-            groups.add("model");
-        }
-        groups.add("finish_reason");
-        String list = String.join(", ", groups);
+        String list = String.join(", ", q.groupColumns());
         List<Object> params = new ArrayList<>();
         if (q.tenantId() != null) {
             params.add(q.tenantId());
         }
         params.add(q.from());
-        boolean one = q.from().equals(q.to());
-        if (!one) {
+        if (!q.onePeriod()) {
             params.add(q.to());
         }
         int n = params.size();
         String sql = "SELECT " + list + (q.rowPerGroup() ? ", turns, tokens_in, tokens_out"
                 : ", sum(turns) AS turns, sum(tokens_in) AS tokens_in, sum(tokens_out) AS tokens_out") + " FROM "
                 + table + " WHERE " + (q.tenantId() == null ? "" : "tenant_id = $1 AND ") + period
-                + (one ? " = $" + n : " BETWEEN $" + (n - 1) + " AND $" + n)
+                + (q.onePeriod() ? " = $" + n : " BETWEEN $" + (n - 1) + " AND $" + n)
                 + (q.rowPerGroup() ? "" : " GROUP BY " + list);
         return pool.get().preparedQuery(sql).execute(Tuple.from(params)).map(rows -> {
             List<UsageStore.Row> out = new ArrayList<>(rows.size());

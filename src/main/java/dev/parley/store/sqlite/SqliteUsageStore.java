@@ -108,27 +108,11 @@ public class SqliteUsageStore implements UsageStore {
     public Uni<List<Row>> sum(Sum q) {
         String table = q.grain().table();
         String period = q.grain().period();
-        List<String> groups = new ArrayList<>();
-        if (q.byTenant()) {
-            groups.add("tenant_id");
-        }
-        if (q.byPeriod()) {
-            groups.add(period);
-        }
-        // in the order of the rollups' grouping indexes (period, key, model, finish reason), which read one period
-        // in that order: grouped as it comes, without a sort
-        if (q.byKey()) {
-            groups.add("key_id");
-        }
-        if (q.byModel()) {
-            groups.add("model");
-        }
-        groups.add("finish_reason");
-        String list = String.join(", ", groups);
+        String list = String.join(", ", q.groupColumns());
         String sql = "SELECT " + list + (q.rowPerGroup() ? ", turns, tokens_in, tokens_out"
                 : ", sum(turns) AS turns, sum(tokens_in) AS tokens_in, sum(tokens_out) AS tokens_out") + " FROM "
                 + table + " WHERE " + (q.tenantId() == null ? "" : "tenant_id = ? AND ") + period
-                + (q.from().equals(q.to()) ? " = ?" : " BETWEEN ? AND ?")
+                + (q.onePeriod() ? " = ?" : " BETWEEN ? AND ?")
                 + (q.rowPerGroup() ? "" : " GROUP BY " + list);
         return readers.read(c -> {
             try (PreparedStatement ps = c.prepareStatement(sql)) {
@@ -137,7 +121,7 @@ public class SqliteUsageStore implements UsageStore {
                     setId(ps, i++, q.tenantId());
                 }
                 ps.setString(i++, q.from());
-                if (!q.from().equals(q.to())) {
+                if (!q.onePeriod()) {
                     ps.setString(i, q.to());
                 }
                 List<Row> rows = new ArrayList<>();
