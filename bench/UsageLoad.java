@@ -4,14 +4,17 @@
  *   java -cp "target/quarkus-app/lib/main/*" bench/UsageLoad.java \
  *        [--backends sqlite,postgres] [--pg-admin-url postgresql://postgres@127.0.0.1:5432/postgres] \
  *        [--concurrency 40] [--seconds 30] [--warmup 15] [--keys 1000] [--models 10] [--days 365] [--requests 200]
- *        [--parts limits,reports] [--control false]
+ *        [--parts limits,reports] [--control false] [--runs 1]
  *
  * Part 1, limits on and off under the same load: two tenants on one packaged Parley, one without limits and one whose
  * tenant and key both have every limit set (high enough never to refuse, so every check and counter update runs).
  * Each of --concurrency clients streams turns back to back, alternating between the two tenants, so both see the same
  * load at the same moments; the report compares their time to first token, with a 95 % bootstrap interval of the p99
  * difference. --control true leaves the second tenant without limits too: the difference it shows is the bench's own
- * noise, the floor under which a difference cannot be told from nothing.
+ * noise, the floor under which a difference cannot be told from nothing. --runs N repeats the whole run N times per
+ * backend (a fresh Parley and database each time) and adds, per backend, the p99 difference of all runs' turns pooled,
+ * with its bootstrap interval (each run's samples resampled within that run): one run's p99 over a few thousand turns
+ * moves by a few milliseconds from run to run, the pooled one by much less.
  *
  * Part 2, reports over a year: Parley is stopped, the rollups of one tenant are filled directly with --days days x
  * --keys keys x --models models (two finish reasons on one group in ten), Parley is started again, and
@@ -79,6 +82,9 @@ public class UsageLoad {
     static List<String> parts = List.of("limits", "reports");
     static int delayMs = 20;
     static boolean control = false;
+    static int runs = 1;
+    /** Per backend, every run's turns without and with limits, for the pooled figure. */
+    static final Map<String, List<Load[]>> RUNS = new LinkedHashMap<>();
 
     static final String ADMIN = "usage-bench-admin-key-0123456789";
     static final SecureRandom RANDOM = new SecureRandom();
@@ -102,6 +108,7 @@ public class UsageLoad {
                 case "--requests" -> requests = Integer.parseInt(args[i + 1]);
                 case "--parts" -> parts = Arrays.asList(args[i + 1].split(","));
                 case "--control" -> control = Boolean.parseBoolean(args[i + 1]);
+                case "--runs" -> runs = Integer.parseInt(args[i + 1]);
                 default -> {
                     System.err.println("unknown option " + args[i]);
                     System.exit(2);
@@ -113,7 +120,13 @@ public class UsageLoad {
         List<String> reports = new ArrayList<>();
         try {
             for (String backend : backends) {
-                reports.add(run(backend.trim(), upstream));
+                for (int i = 0; i < runs; i++) {
+                    reports.add(run(backend.trim(), upstream));
+                    System.err.println(reports.get(reports.size() - 1));
+                }
+                if (runs > 1 && parts.contains("limits")) {
+                    reports.add(pooled(backend.trim(), RUNS.get(backend.trim())));
+                }
             }
         } finally {
             upstream.server.stop(0);
@@ -147,6 +160,8 @@ public class UsageLoad {
 
             Map<String, Load> load = parts.contains("limits") ? drive(parley.base, List.of(free[1], limited[1]))
                     : Map.of(free[1], new Load(), limited[1], new Load());
+            RUNS.computeIfAbsent(backend, b -> new ArrayList<>()).add(new Load[] { load.get(free[1]),
+                    load.get(limited[1]) });
             parley.stop();
             Map<String, double[]> reports = new LinkedHashMap<>();
             if (!parts.contains("reports")) {
@@ -603,12 +618,57 @@ public class UsageLoad {
     }
 
     static long resampledP99(long[] sample, java.util.Random random) {
-        long[] s = new long[sample.length];
-        for (int i = 0; i < s.length; i++) {
-            s[i] = sample[random.nextInt(sample.length)];
+        return resampledP99(List.of(sample), random);
+    }
+
+    /** The p99 of the runs' samples pooled, each run's drawn again with replacement from that run alone. */
+    static long resampledP99(List<long[]> runs, java.util.Random random) {
+        long[] s = new long[runs.stream().mapToInt(r -> r.length).sum()];
+        int i = 0;
+        for (long[] run : runs) {
+            for (int j = 0; j < run.length; j++) {
+                s[i++] = run[random.nextInt(run.length)];
+            }
         }
         Arrays.sort(s);
         return s[rank(s.length, 99)];
+    }
+
+    /**
+     * Every run's turns pooled per tenant: p50 and p99 without and with limits, their difference, and a 95 % bootstrap
+     * interval of the p99 difference that resamples each run within itself (the runs stay as they were drawn).
+     */
+    static String pooled(String backend, List<Load[]> runs) {
+        List<long[]> off = new ArrayList<>();
+        List<long[]> on = new ArrayList<>();
+        List<Long> allOff = new ArrayList<>();
+        List<Long> allOn = new ArrayList<>();
+        long turnsOff = 0;
+        long turnsOn = 0;
+        for (Load[] run : runs) {
+            off.add(run[0].ttftMicros.stream().mapToLong(Long::longValue).toArray());
+            on.add(run[1].ttftMicros.stream().mapToLong(Long::longValue).toArray());
+            allOff.addAll(run[0].ttftMicros);
+            allOn.addAll(run[1].ttftMicros);
+            turnsOff += run[0].completed.get();
+            turnsOn += run[1].completed.get();
+        }
+        java.util.Random random = new java.util.Random(99);
+        double[] diffs = new double[2_000];
+        for (int i = 0; i < diffs.length; i++) {
+            diffs[i] = (resampledP99(on, random) - resampledP99(off, random)) / 1000.0;
+        }
+        Arrays.sort(diffs);
+        return String.format(Locale.ROOT, """
+                {
+                  "backend": "%s", "pooledRuns": %d, "seconds": %d, "control": %s,
+                  "off": {"turns": %d, "ttftMs": {"p50": %.1f, "p99": %.1f}},
+                  "on":  {"turns": %d, "ttftMs": {"p50": %.1f, "p99": %.1f}},
+                  "addedByLimitsMs": {"p50": %.1f, "p99": %.1f},
+                  "addedP99Interval95Ms": [%.1f, %.1f]
+                }""", backend, runs.size(), seconds, control, turnsOff, pct(allOff, 50), pct(allOff, 99), turnsOn,
+                pct(allOn, 50), pct(allOn, 99), pct(allOn, 50) - pct(allOff, 50), pct(allOn, 99) - pct(allOff, 99),
+                diffs[(int) (diffs.length * 0.025)], diffs[(int) (diffs.length * 0.975) - 1]);
     }
 
     /** The index of the p-th percentile in n sorted values (nearest rank). */

@@ -470,6 +470,38 @@ public abstract class UsageContract {
     }
 
     @Test
+    void aTurnIntoAnotherTenantsConversationIsNotFoundAndCountsAgainstNoLimit() {
+        FakeUpstream.tokens = 2;
+        // room for two turns' requests, one turn at a time, and about three reservations of the default size
+        putTenantLimits(tenant.tenant().id(),
+                "{\"requestsPerMinute\":2,\"concurrentTurns\":1,\"monthlyTokenBudget\":3000}");
+        Tenants.NewTenant other = result(tenants.createTenant("usage-404-" + UUID.randomUUID(),
+                Tenants.TENANT_SCOPES));
+        String theirs = conversation(other.plaintextKey(), FakeUpstream.MODEL);
+        for (int i = 0; i < 3; i++) {
+            problem(turn(key, theirs, "not mine " + i), 404, "not-found");
+        }
+        // the same found only by the store, as when the conversation is deleted between the turn's read and its write
+        UUID tenantId = tenant.tenant().id();
+        Limits limits = new Limits(2L, null, 1L, 3000L);
+        for (int i = 0; i < 3; i++) {
+            TurnStore.Admission admission = new TurnStore.Admission(java.time.Instant.now(), "usage-test-process",
+                    1024, List.of(new TurnStore.Subject(tenantId, "tenant", limits)));
+            TurnStore.TurnStart start = new TurnStore.TurnStart(null, List.of(new Message(UuidV7.next(), tenantId,
+                    UUID.fromString(theirs), Message.Role.USER, "not mine either", 2, 0, null,
+                    java.time.Instant.now())), admission);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> result(turns.start(start)))
+                    .isInstanceOf(dev.parley.store.NoSuchConversationException.class);
+        }
+        // none of the six took a request, a turn in flight or a reservation
+        String mine = conversation(key, FakeUpstream.MODEL);
+        turn(key, mine, "first").then().statusCode(200);
+        turn(key, mine, "second").then().statusCode(200);
+        assertThat(stored(other.tenant().id(), theirs)).isEmpty();
+        as(key).get("/api/usage").then().statusCode(200).body("totals.turns", equalTo(2));
+    }
+
+    @Test
     void aTurnOverTheConcurrencyLimitIsRefusedUntilTheRunningOneEnds() throws Exception {
         putTenantLimits(tenant.tenant().id(), "{\"concurrentTurns\":1}");
         String conversation = conversation(key, FakeUpstream.MODEL);

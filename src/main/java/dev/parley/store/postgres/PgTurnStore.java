@@ -18,28 +18,36 @@ import dev.parley.store.Message;
 import dev.parley.store.NoSuchConversationException;
 import dev.parley.store.TurnStore;
 import dev.parley.store.UuidV7;
+import org.jboss.logging.Logger;
+
 import io.quarkus.arc.InjectableInstance;
 import io.smallrye.mutiny.Uni;
 import io.vertx.pgclient.PgException;
 import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
- * A turn's two writes, each one transaction on the Vert.x reactive pool (the hot path, so plain SQL rather than
+ * A turn's two writes, each one statement on the Vert.x reactive pool (the hot path, so plain SQL rather than
  * Hibernate sessions). Every replica shares the counters: the admission's checks are atomic upserts on one row per
  * subject and window, all in one statement, and the month row, which every admission of a subject updates first, holds
  * its row lock to the end of the transaction, so one subject's admissions are serialised across replicas without any
- * table lock. The admission is the transaction's last step, so that lock is held only for the admission (one or two
- * statements) and the commit; the settlement is one statement, the last of the reply's transaction.
+ * table lock. With limits, the admission and the settlement are statements of their own on the tenant's admission
+ * connection ({@link PgAdmissionLanes}), ahead of the turn's messages and of its reply: one replica's statements on a
+ * subject's counter rows run one after another on one connection instead of waiting for each other's row locks.
  */
 @ApplicationScoped
 @Typed(PgTurnStore.class)
 public class PgTurnStore implements TurnStore {
 
-    private final InjectableInstance<Pool> pool;
+    private static final Logger LOG = Logger.getLogger(PgTurnStore.class);
 
-    PgTurnStore(InjectableInstance<Pool> pool) {
+    private final InjectableInstance<Pool> pool;
+    private final PgAdmissionLanes lanes;
+
+    PgTurnStore(InjectableInstance<Pool> pool, PgAdmissionLanes lanes) {
         this.pool = pool;
+        this.lanes = lanes;
     }
 
     static OffsetDateTime at(Instant i) {
@@ -47,10 +55,12 @@ public class PgTurnStore implements TurnStore {
     }
 
     /**
-     * The turn's messages (with its new conversation, or into the existing one, which must be the tenant's) and, with
-     * limits, its admission, in one statement, so one round trip and one implicit transaction: the counter rows the
-     * admission locks are held only inside PostgreSQL, for the rest of the statement and its commit. A refusal raises
-     * an error from the statement ({@code parley_refuse}, V13), which rolls back everything it wrote.
+     * The turn's messages (with its new conversation, or into the existing one, which must be the tenant's) in one
+     * statement; with limits, its admission first, one statement on the tenant's admission connection, whose counter
+     * rows are locked only for that statement (its commit does not wait for the disk: the messages' does, and so makes
+     * the admission durable with them). A refusal raises an error from the admission ({@code parley_refuse}, V13),
+     * which rolls back its counters; nothing is stored. If the messages then cannot be stored (the conversation is not
+     * the tenant's), the admission is withdrawn, so the turn counts nowhere.
      */
     @Override
     public Uni<Void> start(TurnStart start) {
@@ -70,18 +80,20 @@ public class PgTurnStore implements TurnStore {
         int expected = start.messages().size();
         List<Object> p = new ArrayList<>();
         StringBuilder sql = conversation(start, p);
+        insertMessages(sql.append(" "), p, start.messages());
+        Uni<Void> store = Uni.createFrom().deferred(() -> pool.get().preparedQuery(sql.toString())
+                .execute(Tuple.from(p)).chain(rows -> rows.rowCount() == expected ? Uni.createFrom().voidItem()
+                        : Uni.createFrom().failure(noConversation(start))));
         if (limited.isEmpty()) {
-            insertMessages(sql.append(" "), p, start.messages());
-            return pool.get().preparedQuery(sql.toString()).execute(Tuple.from(p))
-                    .chain(rows -> rows.rowCount() == expected ? Uni.createFrom().voidItem()
-                            : Uni.createFrom().failure(noConversation(start)));
+            return store;
         }
-        insertMessages(sql.append(", msg AS ("), p, start.messages());
-        sql.append(" RETURNING 1)");
-        admission(sql, p, a, limited);
-        return pool.get().preparedQuery(sql.toString()).execute(Tuple.from(p)).replaceWithVoid()
+        SqlClient lane = lanes.lane(start.messages().get(0).tenantId());
+        List<Object> ap = new ArrayList<>();
+        String admit = admission(ap, a, limited);
+        return lane.preparedQuery(admit).execute(Tuple.from(ap)).replaceWithVoid()
                 .onFailure(PgTurnStore::isRefusal)
-                .recoverWithUni(e -> refusal(((PgException) e).getDetail(), start, limited));
+                .recoverWithUni(e -> refusal(((PgException) e).getDetail(), start, limited))
+                .chain(() -> store.onFailure().call(e -> withdraw(lane, a, limited)));
     }
 
     private static NoSuchConversationException noConversation(TurnStart start) {
@@ -141,10 +153,12 @@ public class PgTurnStore implements TurnStore {
     }
 
     /**
-     * The reply, its seven rollups and the settlement of its reservation in one statement (data-modifying CTEs), so
-     * one round trip and one implicit transaction: the reply is stored only if its conversation is still the
-     * tenant's (the conversation's update returns it), the rollups count only a stored reply, and the reservation
-     * is settled either way.
+     * The reply and its seven rollups in one statement (data-modifying CTEs), so one round trip and one implicit
+     * transaction: the reply is stored only if its conversation is still the tenant's (the conversation's update
+     * returns it) and the rollups count only a stored reply. The reservation is settled either way: for subjects with
+     * limits first, on the tenant's admission connection (its commit made durable by the reply's); the month counter
+     * of a subject without limits (kept so that a budget set in the middle of a month knows the month so far) in the
+     * reply's statement.
      */
     @Override
     public Uni<Boolean> finish(TurnEnd end) {
@@ -186,18 +200,52 @@ public class PgTurnStore implements TurnStore {
                     .append(".turns + 1, tokens_in = ").append(r[0]).append(".tokens_in + excluded.tokens_in, ")
                     .append("tokens_out = ").append(r[0]).append(".tokens_out + excluded.tokens_out RETURNING 1)");
         }
-        List<String> settled = end.admission() == null ? List.of()
-                : settle(sql, p, end.admission(), (long) reply.tokensIn() + reply.tokensOut());
+        Admission a = end.admission();
+        long spent = (long) reply.tokensIn() + reply.tokensOut();
+        List<Subject> limited = a == null ? List.of() : a.subjects().stream().filter(s -> s.limits().any()).toList();
+        List<String> unlimitedMonths = a == null ? List.of()
+                : settle(sql, p, a, a.subjects().stream().filter(s -> !s.limits().any()).toList(), spent, false);
         // read every CTE, in order: the rollups, then the counter rows in the admission's order
         sql.append(" SELECT (SELECT count(*) FROM msg) AS stored");
         for (int i = 0; i < rollups.length; i++) {
             sql.append(", (SELECT count(*) FROM r").append(i).append(")");
         }
-        for (String cte : settled) {
+        for (String cte : unlimitedMonths) {
             sql.append(", (SELECT count(*) FROM ").append(cte).append(")");
         }
-        return pool.get().preparedQuery(sql.toString()).execute(Tuple.from(p))
-                .map(rows -> rows.iterator().next().getLong("stored") > 0);
+        Uni<Boolean> store = Uni.createFrom().deferred(() -> pool.get().preparedQuery(sql.toString())
+                .execute(Tuple.from(p)).map(rows -> rows.iterator().next().getLong("stored") > 0));
+        if (limited.isEmpty()) {
+            return store;
+        }
+        return counters(lanes.lane(reply.tenantId()), a, limited, spent, false).chain(() -> store);
+    }
+
+    /**
+     * The settlement of subjects with limits, one statement on their admission connection: {@code spent} tokens
+     * replace the reservation; {@code withdrawn}, the turn did not happen (its request is taken back too). A failure
+     * is logged and leaves the counters as the admission left them (the reservation stays counted, the safe side) but
+     * does not fail the turn: its reply is still stored.
+     */
+    private Uni<Void> counters(SqlClient lane, Admission a, List<Subject> limited, long spent, boolean withdrawn) {
+        List<Object> p = new ArrayList<>();
+        StringBuilder with = new StringBuilder();
+        List<String> ctes = settle(with, p, a, limited, spent, withdrawn);
+        StringBuilder sql = new StringBuilder("WITH ").append(with.substring(2)).append(" SELECT 0");
+        for (String cte : ctes) {
+            sql.append(", (SELECT count(*) FROM ").append(cte).append(")");
+        }
+        return lane.preparedQuery(sql.toString()).execute(Tuple.from(p)).replaceWithVoid().onFailure()
+                .recoverWithUni(e -> {
+                    LOG.warnf("could not settle a turn's counters (%s): its reservation stays counted",
+                            e.getClass().getSimpleName());
+                    return Uni.createFrom().voidItem();
+                });
+    }
+
+    /** Takes back an admission whose turn could not be stored: its request, its reservation, its turn in flight. */
+    private Uni<Void> withdraw(SqlClient lane, Admission a, List<Subject> limited) {
+        return counters(lane, a, limited, 0, true);
     }
 
     // --- admission -----------------------------------------------------------------------------------------------
@@ -206,18 +254,18 @@ public class PgTurnStore implements TurnStore {
     static final String TOTAL = "*";
 
     /**
-     * Appends the admission's CTEs to the turn's statement, and the final select that reads them all and refuses the
-     * turn if one refused. Each counter is an atomic upsert guarded by its limit: the windows (month, then minute) of
-     * every limited subject, the tenant's first; then the turns in flight, the process's own row of each subject and
-     * last each subject's total (instance {@value #TOTAL}), guarded by its limit. Every statement that locks counter
-     * rows takes them in this order, so that an admission and a settlement never wait for each other in a cycle; the
-     * order is made explicit by the CASE, which reads the CTEs one after another (a data-modifying CTE no one reads
-     * runs at the end of the statement, in an order PostgreSQL does not promise), and the month row, which every
-     * admission of a subject updates, serialises them across replicas until the commit.
+     * The admission's statement: its CTEs and the final select that reads them all and refuses the turn if one
+     * refused. Each counter is an atomic upsert guarded by its limit: the windows (month, then minute) of every
+     * limited subject, the tenant's first; then the turns in flight, the process's own row of each subject and last
+     * each subject's total (instance {@value #TOTAL}), guarded by its limit. Every statement that locks counter rows
+     * takes them in this order, so that an admission and a settlement never wait for each other in a cycle; the order
+     * is made explicit by the CASE, which reads the CTEs one after another (a data-modifying CTE no one reads runs at
+     * the end of the statement, in an order PostgreSQL does not promise), and the month row, which every admission of
+     * a subject updates, serialises them across replicas until the commit.
      */
-    private static void admission(StringBuilder sql, List<Object> p, Admission a, List<Subject> limited) {
-        StringBuilder verdict = new StringBuilder(" SELECT CASE WHEN (SELECT count(*) FROM msg) = 0 THEN "
-                + "parley_refuse('conversation')");
+    private static String admission(List<Object> p, Admission a, List<Subject> limited) {
+        StringBuilder sql = new StringBuilder();
+        StringBuilder verdict = new StringBuilder(" SELECT CASE");
         StringBuilder flights = new StringBuilder();
         StringBuilder flightsVerdict = new StringBuilder();
         StringBuilder totals = new StringBuilder();
@@ -256,6 +304,7 @@ public class PgTurnStore implements TurnStore {
         }
         sql.append(flights).append(totals).append(verdict).append(flightsVerdict).append(totalsVerdict)
                 .append(" ELSE 0 END AS refused");
+        return "WITH " + sql.substring(2);
     }
 
     private static void refuseIfEmpty(StringBuilder verdict, String cte) {
@@ -286,11 +335,8 @@ public class PgTurnStore implements TurnStore {
 
     private static final String REFUSED = "PR429";
 
-    /** The refusal the statement named: its conversation is not the tenant's, or the counter that refused. */
+    /** The refusal the statement named: the counter that refused. */
     private Uni<Void> refusal(String cte, TurnStart start, List<Subject> limited) {
-        if (cte.equals("conversation")) {
-            return Uni.createFrom().failure(noConversation(start));
-        }
         Admission a = start.admission();
         Subject s = limited.get(Integer.parseInt(cte.substring(1)));
         Limits l = s.limits();
@@ -343,20 +389,23 @@ public class PgTurnStore implements TurnStore {
     // --- settlement ----------------------------------------------------------------------------------------------
 
     /**
-     * Appends the settlement of the reservation to the reply's statement: each subject's month window (an upsert: the
-     * month may have turned since the admission) and minute window, then the process's own in-flight rows, then the
-     * subjects' totals, each decremented only if its own row was (the housekeeping may have taken the row away, and
-     * its turns from the total, when this process stopped beating for a while), in the order the admission locks them
-     * ({@link #admission}); answers the CTEs to read, in that order.
+     * Appends the settlement of the reservation of {@code subjects} as CTEs (each starting with a comma): each
+     * subject's month window (an upsert: the month may have turned since the admission) and minute window, then the
+     * process's own in-flight rows, then the subjects' totals, each decremented only if its own row was (the
+     * housekeeping may have taken the row away, and its turns from the total, when this process stopped beating for a
+     * while), in the order the admission locks them ({@link #admission}); answers the CTEs to read, in that order.
+     * {@code withdrawn}: the turn's request is taken back from its windows too.
      */
-    private static List<String> settle(StringBuilder with, List<Object> p, Admission a, long spent) {
+    private static List<String> settle(StringBuilder with, List<Object> p, Admission a, List<Subject> subjects,
+            long spent, boolean withdrawn) {
         List<String> windows = new ArrayList<>();
         List<String> ownRows = new ArrayList<>();
         List<String> totalRows = new ArrayList<>();
         StringBuilder flights = new StringBuilder();
         StringBuilder totals = new StringBuilder();
         int instance = -1;
-        for (Subject s : a.subjects()) {
+        String request = withdrawn ? "requests = usage_windows.requests - 1, " : "";
+        for (Subject s : subjects) {
             Limits l = s.limits();
             long reserved = l.any() ? a.reservedTokens() : 0;
             int subject = param(p, s.id());
@@ -366,11 +415,12 @@ public class PgTurnStore implements TurnStore {
                     .append("requests, tokens) VALUES ($").append(param(p, UuidV7.next())).append("::uuid, $")
                     .append(subject).append("::uuid, $").append(param(p, a.month())).append("::text, 0, $")
                     .append(param(p, spent - reserved)).append("::bigint) ON CONFLICT (subject_id, period) DO UPDATE ")
-                    .append("SET tokens = usage_windows.tokens + excluded.tokens RETURNING 1)");
+                    .append("SET ").append(request).append("tokens = usage_windows.tokens + excluded.tokens RETURNING 1)");
             if (l.perMinute()) {
                 String minute = "s" + windows.size();
                 windows.add(minute);
-                with.append(", ").append(minute).append(" AS (UPDATE usage_windows SET tokens = tokens + $")
+                with.append(", ").append(minute).append(" AS (UPDATE usage_windows SET ").append(request)
+                        .append("tokens = tokens + $")
                         .append(param(p, spent - a.reservedTokens())).append("::bigint WHERE subject_id = $")
                         .append(subject).append("::uuid AND period = $").append(param(p, a.minute()))
                         .append("::text RETURNING 1)");
