@@ -13,37 +13,43 @@ import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.PoolOptions;
 
 /**
- * The connections a replica's admissions and settlements take turns on ({@link PgTurnStore}): {@value #LANES}, each one
- * connection, a tenant's turns always on the same one. The counter rows of a subject are updated by one statement at a
- * time per replica, queued on that connection (pipelined: PostgreSQL runs them back to back), so the replica's turns
- * never wait for each other's row locks inside PostgreSQL. Measured: on two busy cores, a start that waited for
- * another start's lock waited 2-3 ms at the median and up to 13 ms (the holder, another backend, was descheduled while
- * it held the row); on one connection the next statement runs as soon as the one before it commits.
+ * The connections a replica's limited turns take turns on ({@link PgTurnStore}): {@code
+ * PARLEY_PG_ADMISSION_CONNECTIONS} (2), each one connection, a tenant's turns always on the same one. A turn's first
+ * write (its messages and its admission) and its settlement, the statements that update a subject's counter rows, are
+ * queued on that connection (pipelined: PostgreSQL runs them back to back), so the replica's turns never wait inside
+ * PostgreSQL for each other's row locks; replicas still do, for one statement at a time. Measured before
+ * (bench/README.md, UsageLoad): on two busy cores, a start that waited for another's row lock waited 2-3 ms at the
+ * median and up to 13 ms, the holder being another backend that was descheduled while it held the row; starts waited
+ * for starts (keeping settlements off the counters changed nothing), and not for the disk (with {@code
+ * synchronous_commit} off they waited as often).
  *
- * <p>Their transactions commit without waiting for the WAL flush ({@code synchronous_commit = off}, a startup setting
- * of these connections alone), so a row is locked only while its statement runs, never across a disk write. No
- * acknowledged write depends on them alone: a turn's messages and its reply are stored afterwards by a transaction
- * that does wait for the flush, which writes everything logged before it, these counters included. A crash before
- * that loses at most the counters of a turn that was never acknowledged; its reservation then either stays counted
- * (the safe side) or is gone with the turn.
+ * <p>A settlement's transaction commits without waiting for the WAL flush ({@code synchronous_commit = off}, which
+ * the statement sets for its own transaction), so that the next turn's statement on the connection does not wait for
+ * the disk behind it. No acknowledged write depends on it alone: the reply is stored right after it by a transaction
+ * that does wait for the flush, which writes everything logged before it, the settlement included. A crash between
+ * the two loses at most a settlement whose reply was never stored: its reservation stays counted (the safe side) and
+ * its turn in flight goes with the dead process (the housekeeping).
  */
 @Singleton
 public class PgAdmissionLanes {
 
-    static final int LANES = 2;
-
+    private final PostgresSettings settings;
     private volatile SqlClient[] lanes;
+
+    PgAdmissionLanes(PostgresSettings settings) {
+        this.settings = settings;
+    }
 
     /** Called once with the reactive pool's own settings, when PostgreSQL is the backend. */
     void open(Vertx vertx, PgConnectOptions pool) {
-        SqlClient[] opened = new SqlClient[LANES];
-        for (int i = 0; i < LANES; i++) {
+        SqlClient[] opened = new SqlClient[settings.admissionConnections()];
+        for (int i = 0; i < opened.length; i++) {
             PgConnectOptions o = new PgConnectOptions(pool);
             o.setProperties(new HashMap<>(pool.getProperties()));
-            o.addProperty("synchronous_commit", "off");
             o.addProperty("application_name", "parley-admission");
-            opened[i] = SqlClient.newInstance(PgBuilder.client().with(new PoolOptions().setMaxSize(1))
-                    .connectingTo(o).using(vertx).build());
+            PoolOptions one = new PoolOptions().setMaxSize(1).setMaxLifetime((int) settings.pool().maxLifetime()
+                    .toMillis()).setMaxLifetimeUnit(java.util.concurrent.TimeUnit.MILLISECONDS);
+            opened[i] = SqlClient.newInstance(PgBuilder.client().with(one).connectingTo(o).using(vertx).build());
         }
         lanes = opened;
     }

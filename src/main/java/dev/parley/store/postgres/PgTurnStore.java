@@ -32,9 +32,9 @@ import io.vertx.mutiny.sqlclient.Tuple;
  * Hibernate sessions). Every replica shares the counters: the admission's checks are atomic upserts on one row per
  * subject and window, all in one statement, and the month row, which every admission of a subject updates first, holds
  * its row lock to the end of the transaction, so one subject's admissions are serialised across replicas without any
- * table lock. With limits, the admission and the settlement are statements of their own on the tenant's admission
- * connection ({@link PgAdmissionLanes}), ahead of the turn's messages and of its reply: one replica's statements on a
- * subject's counter rows run one after another on one connection instead of waiting for each other's row locks.
+ * table lock. With limits, the turn's first write (its messages and its admission) and its settlement run on the
+ * tenant's admission connection ({@link PgAdmissionLanes}): one replica's statements on a subject's counter rows run
+ * one after another on one connection instead of waiting inside PostgreSQL for each other's row locks.
  */
 @ApplicationScoped
 @Typed(PgTurnStore.class)
@@ -55,12 +55,11 @@ public class PgTurnStore implements TurnStore {
     }
 
     /**
-     * The turn's messages (with its new conversation, or into the existing one, which must be the tenant's) in one
-     * statement; with limits, its admission first, one statement on the tenant's admission connection, whose counter
-     * rows are locked only for that statement (its commit does not wait for the disk: the messages' does, and so makes
-     * the admission durable with them). A refusal raises an error from the admission ({@code parley_refuse}, V13),
-     * which rolls back its counters; nothing is stored. If the messages then cannot be stored (the conversation is not
-     * the tenant's), the admission is withdrawn, so the turn counts nowhere.
+     * The turn's messages (with its new conversation, or into the existing one, which must be the tenant's) and, with
+     * limits, its admission, in one statement, so one round trip and one implicit transaction: the counter rows the
+     * admission locks are held only inside PostgreSQL, for the rest of the statement and its commit. With limits the
+     * statement runs on the tenant's admission connection. A refusal raises an error from the statement
+     * ({@code parley_refuse}, V13), which rolls back everything it wrote.
      */
     @Override
     public Uni<Void> start(TurnStart start) {
@@ -80,20 +79,18 @@ public class PgTurnStore implements TurnStore {
         int expected = start.messages().size();
         List<Object> p = new ArrayList<>();
         StringBuilder sql = conversation(start, p);
-        insertMessages(sql.append(" "), p, start.messages());
-        Uni<Void> store = Uni.createFrom().deferred(() -> pool.get().preparedQuery(sql.toString())
-                .execute(Tuple.from(p)).chain(rows -> rows.rowCount() == expected ? Uni.createFrom().voidItem()
-                        : Uni.createFrom().failure(noConversation(start))));
         if (limited.isEmpty()) {
-            return store;
+            insertMessages(sql.append(" "), p, start.messages());
+            return pool.get().preparedQuery(sql.toString()).execute(Tuple.from(p))
+                    .chain(rows -> rows.rowCount() == expected ? Uni.createFrom().voidItem()
+                            : Uni.createFrom().failure(noConversation(start)));
         }
-        SqlClient lane = lanes.lane(start.messages().get(0).tenantId());
-        List<Object> ap = new ArrayList<>();
-        String admit = admission(ap, a, limited);
-        return lane.preparedQuery(admit).execute(Tuple.from(ap)).replaceWithVoid()
-                .onFailure(PgTurnStore::isRefusal)
-                .recoverWithUni(e -> refusal(((PgException) e).getDetail(), start, limited))
-                .chain(() -> store.onFailure().call(e -> withdraw(lane, a, limited)));
+        insertMessages(sql.append(", msg AS ("), p, start.messages());
+        sql.append(" RETURNING 1)");
+        admission(sql, p, a, limited);
+        return lanes.lane(start.messages().get(0).tenantId()).preparedQuery(sql.toString()).execute(Tuple.from(p))
+                .replaceWithVoid().onFailure(PgTurnStore::isRefusal)
+                .recoverWithUni(e -> refusal(((PgException) e).getDetail(), start, limited));
     }
 
     private static NoSuchConversationException noConversation(TurnStart start) {
@@ -218,20 +215,21 @@ public class PgTurnStore implements TurnStore {
         if (limited.isEmpty()) {
             return store;
         }
-        return counters(lanes.lane(reply.tenantId()), a, limited, spent, false).chain(() -> store);
+        return settlement(lanes.lane(reply.tenantId()), a, limited, spent).chain(() -> store);
     }
 
     /**
-     * The settlement of subjects with limits, one statement on their admission connection: {@code spent} tokens
-     * replace the reservation; {@code withdrawn}, the turn did not happen (its request is taken back too). A failure
-     * is logged and leaves the counters as the admission left them (the reservation stays counted, the safe side) but
+     * The settlement of subjects with limits, one statement on their admission connection, whose commit does not wait
+     * for the WAL flush (the reply's, right after it, does): {@code spent} tokens replace the reservation. A failure is
+     * logged and leaves the counters as the admission left them (the reservation stays counted, the safe side) but
      * does not fail the turn: its reply is still stored.
      */
-    private Uni<Void> counters(SqlClient lane, Admission a, List<Subject> limited, long spent, boolean withdrawn) {
+    private Uni<Void> settlement(SqlClient lane, Admission a, List<Subject> limited, long spent) {
         List<Object> p = new ArrayList<>();
         StringBuilder with = new StringBuilder();
-        List<String> ctes = settle(with, p, a, limited, spent, withdrawn);
-        StringBuilder sql = new StringBuilder("WITH ").append(with.substring(2)).append(" SELECT 0");
+        List<String> ctes = settle(with, p, a, limited, spent);
+        StringBuilder sql = new StringBuilder("WITH ").append(with.substring(2)).append(" SELECT ")
+                .append(NO_FLUSH_WAIT);
         for (String cte : ctes) {
             sql.append(", (SELECT count(*) FROM ").append(cte).append(")");
         }
@@ -243,10 +241,6 @@ public class PgTurnStore implements TurnStore {
                 });
     }
 
-    /** Takes back an admission whose turn could not be stored: its request, its reservation, its turn in flight. */
-    private Uni<Void> withdraw(SqlClient lane, Admission a, List<Subject> limited) {
-        return counters(lane, a, limited, 0, true);
-    }
 
     // --- admission -----------------------------------------------------------------------------------------------
 
@@ -254,18 +248,18 @@ public class PgTurnStore implements TurnStore {
     static final String TOTAL = "*";
 
     /**
-     * The admission's statement: its CTEs and the final select that reads them all and refuses the turn if one
-     * refused. Each counter is an atomic upsert guarded by its limit: the windows (month, then minute) of every
-     * limited subject, the tenant's first; then the turns in flight, the process's own row of each subject and last
-     * each subject's total (instance {@value #TOTAL}), guarded by its limit. Every statement that locks counter rows
-     * takes them in this order, so that an admission and a settlement never wait for each other in a cycle; the order
-     * is made explicit by the CASE, which reads the CTEs one after another (a data-modifying CTE no one reads runs at
-     * the end of the statement, in an order PostgreSQL does not promise), and the month row, which every admission of
-     * a subject updates, serialises them across replicas until the commit.
+     * Appends the admission's CTEs to the turn's statement, and the final select that reads them all and refuses the
+     * turn if one refused. Each counter is an atomic upsert guarded by its limit: the windows (month, then minute) of
+     * every limited subject, the tenant's first; then the turns in flight, the process's own row of each subject and
+     * last each subject's total (instance {@value #TOTAL}), guarded by its limit. Every statement that locks counter
+     * rows takes them in this order, so that an admission and a settlement never wait for each other in a cycle; the
+     * order is made explicit by the CASE, which reads the CTEs one after another (a data-modifying CTE no one reads
+     * runs at the end of the statement, in an order PostgreSQL does not promise), and the month row, which every
+     * admission of a subject updates, serialises them across replicas until the commit.
      */
-    private static String admission(List<Object> p, Admission a, List<Subject> limited) {
-        StringBuilder sql = new StringBuilder();
-        StringBuilder verdict = new StringBuilder(" SELECT CASE");
+    private static void admission(StringBuilder sql, List<Object> p, Admission a, List<Subject> limited) {
+        StringBuilder verdict = new StringBuilder(" SELECT CASE WHEN (SELECT count(*) FROM msg) = 0 THEN "
+                + "parley_refuse('conversation')");
         StringBuilder flights = new StringBuilder();
         StringBuilder flightsVerdict = new StringBuilder();
         StringBuilder totals = new StringBuilder();
@@ -304,13 +298,19 @@ public class PgTurnStore implements TurnStore {
         }
         sql.append(flights).append(totals).append(verdict).append(flightsVerdict).append(totalsVerdict)
                 .append(" ELSE 0 END AS refused");
-        return "WITH " + sql.substring(2);
     }
 
     private static void refuseIfEmpty(StringBuilder verdict, String cte) {
         verdict.append(" WHEN (SELECT count(*) FROM ").append(cte).append(") = 0 THEN parley_refuse('").append(cte)
                 .append("')");
     }
+
+    /**
+     * Read in a settlement's statement: its transaction commits without waiting for the WAL flush
+     * ({@link PgAdmissionLanes}). Set per transaction rather than as a connection's startup setting, which a pooler
+     * such as PgBouncer would refuse.
+     */
+    private static final String NO_FLUSH_WAIT = "set_config('synchronous_commit', 'off', true)";
 
     /** Adds a parameter, answering its number. */
     private static int param(List<Object> params, Object value) {
@@ -335,8 +335,11 @@ public class PgTurnStore implements TurnStore {
 
     private static final String REFUSED = "PR429";
 
-    /** The refusal the statement named: the counter that refused. */
+    /** The refusal the statement named: its conversation is not the tenant's, or the counter that refused. */
     private Uni<Void> refusal(String cte, TurnStart start, List<Subject> limited) {
+        if (cte.equals("conversation")) {
+            return Uni.createFrom().failure(noConversation(start));
+        }
         Admission a = start.admission();
         Subject s = limited.get(Integer.parseInt(cte.substring(1)));
         Limits l = s.limits();
@@ -394,17 +397,15 @@ public class PgTurnStore implements TurnStore {
      * process's own in-flight rows, then the subjects' totals, each decremented only if its own row was (the
      * housekeeping may have taken the row away, and its turns from the total, when this process stopped beating for a
      * while), in the order the admission locks them ({@link #admission}); answers the CTEs to read, in that order.
-     * {@code withdrawn}: the turn's request is taken back from its windows too.
      */
     private static List<String> settle(StringBuilder with, List<Object> p, Admission a, List<Subject> subjects,
-            long spent, boolean withdrawn) {
+            long spent) {
         List<String> windows = new ArrayList<>();
         List<String> ownRows = new ArrayList<>();
         List<String> totalRows = new ArrayList<>();
         StringBuilder flights = new StringBuilder();
         StringBuilder totals = new StringBuilder();
         int instance = -1;
-        String request = withdrawn ? "requests = usage_windows.requests - 1, " : "";
         for (Subject s : subjects) {
             Limits l = s.limits();
             long reserved = l.any() ? a.reservedTokens() : 0;
@@ -415,12 +416,11 @@ public class PgTurnStore implements TurnStore {
                     .append("requests, tokens) VALUES ($").append(param(p, UuidV7.next())).append("::uuid, $")
                     .append(subject).append("::uuid, $").append(param(p, a.month())).append("::text, 0, $")
                     .append(param(p, spent - reserved)).append("::bigint) ON CONFLICT (subject_id, period) DO UPDATE ")
-                    .append("SET ").append(request).append("tokens = usage_windows.tokens + excluded.tokens RETURNING 1)");
+                    .append("SET tokens = usage_windows.tokens + excluded.tokens RETURNING 1)");
             if (l.perMinute()) {
                 String minute = "s" + windows.size();
                 windows.add(minute);
-                with.append(", ").append(minute).append(" AS (UPDATE usage_windows SET ").append(request)
-                        .append("tokens = tokens + $")
+                with.append(", ").append(minute).append(" AS (UPDATE usage_windows SET tokens = tokens + $")
                         .append(param(p, spent - a.reservedTokens())).append("::bigint WHERE subject_id = $")
                         .append(subject).append("::uuid AND period = $").append(param(p, a.minute()))
                         .append("::text RETURNING 1)");

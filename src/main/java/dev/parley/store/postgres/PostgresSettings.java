@@ -14,6 +14,14 @@ public interface PostgresSettings {
 
     Pool pool();
 
+    /**
+     * Connections per process for the turns of tenants with limits ({@link PgAdmissionLanes}), besides the pool: each
+     * runs one statement at a time, a tenant's always on the same one.
+     */
+    @WithDefault("2")
+    @jakarta.validation.constraints.Min(1)
+    int admissionConnections();
+
     interface Pool {
         /** Reactive pool size per process. */
         @WithDefault("20")
