@@ -201,7 +201,7 @@ public class PgTurnStore implements TurnStore {
         long spent = (long) reply.tokensIn() + reply.tokensOut();
         List<Subject> limited = a == null ? List.of() : a.subjects().stream().filter(s -> s.limits().any()).toList();
         List<String> unlimitedMonths = a == null ? List.of()
-                : settle(sql, p, a, a.subjects().stream().filter(s -> !s.limits().any()).toList(), spent, false);
+                : settle(sql, p, a, a.subjects().stream().filter(s -> !s.limits().any()).toList(), spent);
         // read every CTE, in order: the rollups, then the counter rows in the admission's order
         sql.append(" SELECT (SELECT count(*) FROM msg) AS stored");
         for (int i = 0; i < rollups.length; i++) {
