@@ -42,13 +42,13 @@ public class PgAdmissionLanes {
 
     /** Called once with the reactive pool's own settings, when PostgreSQL is the backend. */
     void open(Vertx vertx, PgConnectOptions pool) {
+        PgConnectOptions o = new PgConnectOptions(pool);
+        o.setProperties(new HashMap<>(pool.getProperties()));
+        o.addProperty("application_name", "parley-admission");
+        PoolOptions one = new PoolOptions().setMaxSize(1).setMaxLifetime((int) settings.pool().maxLifetime().toMillis())
+                .setMaxLifetimeUnit(java.util.concurrent.TimeUnit.MILLISECONDS);
         SqlClient[] opened = new SqlClient[settings.admissionConnections()];
         for (int i = 0; i < opened.length; i++) {
-            PgConnectOptions o = new PgConnectOptions(pool);
-            o.setProperties(new HashMap<>(pool.getProperties()));
-            o.addProperty("application_name", "parley-admission");
-            PoolOptions one = new PoolOptions().setMaxSize(1).setMaxLifetime((int) settings.pool().maxLifetime()
-                    .toMillis()).setMaxLifetimeUnit(java.util.concurrent.TimeUnit.MILLISECONDS);
             opened[i] = SqlClient.newInstance(PgBuilder.client().with(one).connectingTo(o).using(vertx).build());
         }
         lanes = opened;

@@ -11,6 +11,8 @@ import java.util.UUID;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Typed;
 
+import org.jboss.logging.Logger;
+
 import dev.parley.store.Conversation;
 import dev.parley.store.LimitExceeded;
 import dev.parley.store.Limits;
@@ -18,8 +20,6 @@ import dev.parley.store.Message;
 import dev.parley.store.NoSuchConversationException;
 import dev.parley.store.TurnStore;
 import dev.parley.store.UuidV7;
-import org.jboss.logging.Logger;
-
 import io.quarkus.arc.InjectableInstance;
 import io.smallrye.mutiny.Uni;
 import io.vertx.pgclient.PgException;
@@ -207,9 +207,7 @@ public class PgTurnStore implements TurnStore {
         for (int i = 0; i < rollups.length; i++) {
             sql.append(", (SELECT count(*) FROM r").append(i).append(")");
         }
-        for (String cte : unlimitedMonths) {
-            sql.append(", (SELECT count(*) FROM ").append(cte).append(")");
-        }
+        readAll(sql, unlimitedMonths);
         Uni<Boolean> store = Uni.createFrom().deferred(() -> pool.get().preparedQuery(sql.toString())
                 .execute(Tuple.from(p)).map(rows -> rows.iterator().next().getLong("stored") > 0));
         if (limited.isEmpty()) {
@@ -230,9 +228,7 @@ public class PgTurnStore implements TurnStore {
         List<String> ctes = settle(with, p, a, limited, spent);
         StringBuilder sql = new StringBuilder("WITH ").append(with.substring(2)).append(" SELECT ")
                 .append(NO_FLUSH_WAIT);
-        for (String cte : ctes) {
-            sql.append(", (SELECT count(*) FROM ").append(cte).append(")");
-        }
+        readAll(sql, ctes);
         return lane.preparedQuery(sql.toString()).execute(Tuple.from(p)).replaceWithVoid().onFailure()
                 .recoverWithUni(e -> {
                     LOG.warnf("could not settle a turn's counters (%s): its reservation stays counted",
@@ -241,6 +237,12 @@ public class PgTurnStore implements TurnStore {
                 });
     }
 
+    /** Reads each data-modifying CTE in the final select, in the given order (the order their rows are locked). */
+    private static void readAll(StringBuilder select, List<String> ctes) {
+        for (String cte : ctes) {
+            select.append(", (SELECT count(*) FROM ").append(cte).append(")");
+        }
+    }
 
     // --- admission -----------------------------------------------------------------------------------------------
 
