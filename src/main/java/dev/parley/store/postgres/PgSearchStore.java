@@ -90,6 +90,11 @@ public class PgSearchStore implements SearchStore {
 
     @Override
     public Uni<Page> search(UUID tenantId, SearchQuery query, Filter filter, SearchCursor after, int limit) {
+        if (stats == LexemeStats.NONE) {
+            // the first search of any kind looks for the statistics, so that a column never analyzed is analyzed
+            lexemeStats().subscribe().with(read -> {
+            });
+        }
         if (after != null && !after.ranked()) {
             return older(tenantId, query, filter, after.position(), after.messageId(), limit + 1)
                     .map(rows -> Page.of(rows, limit, null));
@@ -293,8 +298,8 @@ public class PgSearchStore implements SearchStore {
 
     /**
      * The column has no statistics yet: V9 added it to a table that may already hold every message, and autovacuum
-     * analyzes a table again only once a tenth of it has changed. Asked once per process, in the background (about a
-     * second at a million messages); until it is done prefixes are left to the planner.
+     * analyzes a table again only once a tenth of it has changed. Asked once per process, at its first search, in the
+     * background (about a second at a million messages); until it is done prefixes are left to the planner.
      */
     private void analyzeOnce() {
         if (analyzed.compareAndSet(false, true)) {
