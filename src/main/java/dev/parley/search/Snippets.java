@@ -1,9 +1,7 @@
 package dev.parley.search;
 
-import java.text.Normalizer;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.regex.Pattern;
 
 import dev.parley.store.SearchQuery;
@@ -21,7 +19,6 @@ public final class Snippets {
     static final int LEAD = 60;
 
     private static final Pattern SPACES = Pattern.compile("\\s+");
-    private static final Pattern MARKS = Pattern.compile("\\p{M}+");
 
     private Snippets() {
     }
@@ -37,7 +34,7 @@ public final class Snippets {
         List<List<String>> needles = new ArrayList<>();
         List<Boolean> prefixes = new ArrayList<>();
         for (SearchQuery.Term t : query.included()) {
-            List<String> folded = SearchQueryParser.tokens(t.text()).stream().map(Snippets::fold).toList();
+            List<String> folded = SearchQueryParser.tokens(t.text()).stream().map(SearchQuery::fold).toList();
             if (!folded.isEmpty()) {
                 needles.add(folded);
                 prefixes.add(t.kind() == SearchQuery.Kind.PREFIX);
@@ -110,20 +107,15 @@ public final class Snippets {
             if (part && start < 0) {
                 start = i;
             } else if (!part && start >= 0) {
-                tokens.add(new Token(start, i, fold(content.substring(start, i))));
+                tokens.add(new Token(start, i, SearchQuery.fold(content.substring(start, i))));
                 start = -1;
             }
             i += Character.charCount(cp);
         }
         if (start >= 0) {
-            tokens.add(new Token(start, content.length(), fold(content.substring(start))));
+            tokens.add(new Token(start, content.length(), SearchQuery.fold(content.substring(start))));
         }
         return tokens;
-    }
-
-    /** Case and accents folded: decomposed, combining marks dropped, lower-cased. */
-    static String fold(String token) {
-        return MARKS.matcher(Normalizer.normalize(token, Normalizer.Form.NFD)).replaceAll("").toLowerCase(Locale.ROOT);
     }
 
     /** The start of the word at {@code i} (or {@code i} itself at a space), never splitting a surrogate pair. */

@@ -1,6 +1,9 @@
 package dev.parley.store;
 
+import java.text.Normalizer;
 import java.util.List;
+import java.util.Locale;
+import java.util.regex.Pattern;
 
 /**
  * A parsed search query (see {@code search.SearchQueryParser}): the terms every hit must contain, and the excluded
@@ -29,6 +32,16 @@ public record SearchQuery(List<Term> terms) {
     }
 
     public record Term(Kind kind, String text, boolean excluded) {
+    }
+
+    private static final Pattern MARKS = Pattern.compile("\\p{M}+");
+
+    /**
+     * Case and accents folded (decomposed, combining marks dropped, lower-cased): what the indexes do to a word, near
+     * enough to compare words in Java (snippets, PostgreSQL's word statistics).
+     */
+    public static String fold(String word) {
+        return MARKS.matcher(Normalizer.normalize(word, Normalizer.Form.NFD)).replaceAll("").toLowerCase(Locale.ROOT);
     }
 
     public List<Term> included() {

@@ -5,6 +5,8 @@ import static dev.parley.store.postgres.PgTurnStore.at;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Typed;
@@ -90,11 +92,6 @@ public class PgSearchStore implements SearchStore {
 
     @Override
     public Uni<Page> search(UUID tenantId, SearchQuery query, Filter filter, SearchCursor after, int limit) {
-        if (stats == LexemeStats.NONE) {
-            // the first search of any kind looks for the statistics, so that a column never analyzed is analyzed
-            lexemeStats().subscribe().with(read -> {
-            });
-        }
         if (after != null && !after.ranked()) {
             return older(tenantId, query, filter, after.position(), after.messageId(), limit + 1)
                     .map(rows -> Page.of(rows, limit, null));
@@ -247,7 +244,7 @@ public class PgSearchStore implements SearchStore {
     static final double DENSE_PREFIX = 0.02;
 
     /** How long PostgreSQL's statistics of the indexed words are kept before they are read again. */
-    private static final long STATS_MAX_AGE_NANOS = java.util.concurrent.TimeUnit.MINUTES.toNanos(1);
+    private static final long STATS_MAX_AGE_NANOS = TimeUnit.MINUTES.toNanos(1);
 
     /** The most common lexemes of {@code messages.search} and their shares of the messages, from pg_stats. */
     record LexemeStats(List<String> lexemes, List<Double> shares, long readAt) {
@@ -282,19 +279,16 @@ public class PgSearchStore implements SearchStore {
         List<SearchQuery.Term> included = query.included();
         if (!filter.equals(Filter.NONE) || included.size() != 1 || included.get(0).kind() != SearchQuery.Kind.PREFIX
                 || included.get(0).text().indexOf(' ') >= 0) {
+            // not waited for, but read all the same: so that a column never analyzed is analyzed at the first search
+            lexemeStats().subscribe().with(read -> {
+            });
             return Uni.createFrom().item(false);
         }
-        String prefix = fold(included.get(0).text());
+        String prefix = SearchQuery.fold(included.get(0).text());
         return lexemeStats().map(s -> s.prefixShare(prefix) >= DENSE_PREFIX);
     }
 
-    /** Roughly what {@code parley_search_fold} and the {@code simple} configuration do: accents off, lower case. */
-    static String fold(String text) {
-        return java.text.Normalizer.normalize(text, java.text.Normalizer.Form.NFD).replaceAll("\\p{M}", "")
-                .toLowerCase(java.util.Locale.ROOT);
-    }
-
-    private final java.util.concurrent.atomic.AtomicBoolean analyzed = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean analyzed = new AtomicBoolean();
 
     /**
      * The column has no statistics yet: V9 added it to a table that may already hold every message, and autovacuum

@@ -124,6 +124,6 @@ class PgSearchPlanTest {
         assertThat(stats.prefixShare("fer")).isEqualTo(0.035, org.assertj.core.api.Assertions.within(1e-9));
         assertThat(stats.prefixShare("nax")).isEqualTo(0.3);
         assertThat(stats.prefixShare("zzz")).isZero();
-        assertThat(PgSearchStore.fold("Café")).isEqualTo("cafe");
+        assertThat(SearchQuery.fold("Café")).isEqualTo("cafe");
     }
 }
