@@ -34,7 +34,9 @@ import io.vertx.mutiny.sqlclient.Tuple;
  * its row lock to the end of the transaction, so one subject's admissions are serialised across replicas without any
  * table lock. With limits, the turn's first write (its messages and its admission) and its settlement run on the
  * tenant's admission connection ({@link PgAdmissionLanes}): one replica's statements on a subject's counter rows run
- * one after another on one connection instead of waiting inside PostgreSQL for each other's row locks.
+ * one after another on one connection instead of waiting inside PostgreSQL for each other's row locks. Far from its
+ * limits, a limited turn is admitted against its process's share of the counters ({@link PgCounterLeases}) instead:
+ * its first write is then the same statement on the pool as an unlimited turn's, and its settlement is in memory.
  */
 @ApplicationScoped
 @Typed(PgTurnStore.class)
@@ -44,10 +46,12 @@ public class PgTurnStore implements TurnStore {
 
     private final InjectableInstance<Pool> pool;
     private final PgAdmissionLanes lanes;
+    private final PgCounterLeases leases;
 
-    PgTurnStore(InjectableInstance<Pool> pool, PgAdmissionLanes lanes) {
+    PgTurnStore(InjectableInstance<Pool> pool, PgAdmissionLanes lanes, PgCounterLeases leases) {
         this.pool = pool;
         this.lanes = lanes;
+        this.leases = leases;
     }
 
     static OffsetDateTime at(Instant i) {
@@ -79,16 +83,21 @@ public class PgTurnStore implements TurnStore {
         int expected = start.messages().size();
         List<Object> p = new ArrayList<>();
         StringBuilder sql = conversation(start, p);
-        if (limited.isEmpty()) {
+        UUID tenant = start.messages().get(0).tenantId();
+        boolean leased = !limited.isEmpty() && leases.admit(tenant, a, limited);
+        if (limited.isEmpty() || leased) {
             insertMessages(sql.append(" "), p, start.messages());
-            return pool.get().preparedQuery(sql.toString()).execute(Tuple.from(p))
+            Uni<Void> stored = pool.get().preparedQuery(sql.toString()).execute(Tuple.from(p))
                     .chain(rows -> rows.rowCount() == expected ? Uni.createFrom().voidItem()
                             : Uni.createFrom().failure(noConversation(start)));
+            return !leased ? stored
+                    : stored.onFailure().invoke(() -> leases.release(a)).onCancellation()
+                            .invoke(() -> leases.release(a));
         }
         insertMessages(sql.append(", msg AS ("), p, start.messages());
         sql.append(" RETURNING 1)");
         admission(sql, p, a, limited);
-        return lanes.lane(start.messages().get(0).tenantId()).preparedQuery(sql.toString()).execute(Tuple.from(p))
+        return lanes.lane(tenant).preparedQuery(sql.toString()).execute(Tuple.from(p))
                 .replaceWithVoid().onFailure(PgTurnStore::isRefusal)
                 .recoverWithUni(e -> refusal(((PgException) e).getDetail(), start, limited));
     }
@@ -211,6 +220,10 @@ public class PgTurnStore implements TurnStore {
         Uni<Boolean> store = Uni.createFrom().deferred(() -> pool.get().preparedQuery(sql.toString())
                 .execute(Tuple.from(p)).map(rows -> rows.iterator().next().getLong("stored") > 0));
         if (limited.isEmpty()) {
+            return store;
+        }
+        if (leases.holds(a)) {
+            leases.settle(a, spent);
             return store;
         }
         return settlement(lanes.lane(reply.tenantId()), a, limited, spent).chain(() -> store);

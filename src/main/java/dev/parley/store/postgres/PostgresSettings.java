@@ -22,6 +22,13 @@ public interface PostgresSettings {
     @jakarta.validation.constraints.Min(1)
     int admissionConnections();
 
+    /**
+     * Whether a process takes shares of its limited subjects' counters in advance and admits their turns against them
+     * in memory ({@link PgCounterLeases}); off, every limited turn is admitted by its own statement.
+     */
+    @WithDefault("true")
+    boolean counterLeases();
+
     interface Pool {
         /** Reactive pool size per process. */
         @WithDefault("20")

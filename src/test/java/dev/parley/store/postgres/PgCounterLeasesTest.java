@@ -1,0 +1,190 @@
+package dev.parley.store.postgres;
+
+import static dev.parley.testing.Await.result;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.Test;
+
+import dev.parley.auth.Tenants;
+import dev.parley.store.Conversation;
+import dev.parley.store.LimitExceeded;
+import dev.parley.store.Limits;
+import dev.parley.store.Message;
+import dev.parley.store.NoSuchConversationException;
+import dev.parley.store.ProcessInstance;
+import dev.parley.store.Timestamps;
+import dev.parley.store.TurnStore;
+import dev.parley.store.TurnStore.Admission;
+import dev.parley.store.TurnStore.Subject;
+import dev.parley.store.UuidV7;
+import dev.parley.testing.PostgresBackend;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
+
+/**
+ * Counter leases ({@link PgCounterLeases}): far from its limits a limited turn is admitted against the process's share
+ * of the counters, and when the shares come back the shared rows hold exactly what the turns counted, as if each had
+ * been admitted and settled by its own statement; near a limit the exact way takes over, and a budget is still kept.
+ */
+@QuarkusTest
+@TestProfile(PostgresBackend.class)
+class PgCounterLeasesTest {
+
+    private static final Limits HIGH = new Limits(1_000_000L, 1_000_000_000_000L, 1_000L, 1_000_000_000_000L);
+    private static final long RESERVE = 100;
+
+    @Inject
+    Tenants tenants;
+
+    @Inject
+    TurnStore turns;
+
+    @Inject
+    PgCounterLeases leases;
+
+    @Inject
+    Pool pool;
+
+    private UUID newTenant() {
+        return result(tenants.createTenant("leases-" + UUID.randomUUID(), Tenants.TENANT_SCOPES)).tenant().id();
+    }
+
+    /** One turn: a new conversation with the user's message, then a reply that spends {@code spent} tokens. */
+    private Admission turn(UUID tenant, List<Subject> subjects, long spent) {
+        Instant at = Timestamps.now();
+        Admission a = new Admission(at, ProcessInstance.ID, RESERVE, subjects);
+        UUID conv = UuidV7.next();
+        result(turns.start(new TurnStore.TurnStart(new Conversation(conv, tenant, "Leases", "demo", false, at, at,
+                null), List.of(new Message(UuidV7.next(), tenant, conv, Message.Role.USER, "hello", 0, 0, null, at)),
+                a)));
+        Message reply = new Message(UuidV7.next(), tenant, conv, Message.Role.ASSISTANT, "hi", 0, (int) spent,
+                "stop", Timestamps.now(), subjects.get(subjects.size() - 1).id(), "demo");
+        assertThat(result(turns.finish(new TurnStore.TurnEnd(reply, a)))).isTrue();
+        return a;
+    }
+
+    private Row month(UUID subject, Admission a) {
+        var rows = result(pool.preparedQuery("SELECT requests, tokens FROM usage_windows WHERE subject_id = $1 "
+                + "AND period = $2").execute(Tuple.of(subject, a.month())));
+        assertThat(rows.size()).isEqualTo(1);
+        return rows.iterator().next();
+    }
+
+    private long inFlight(UUID subject, String instance) {
+        var rows = result(pool.preparedQuery("SELECT turns FROM usage_in_flight WHERE subject_id = $1 "
+                + "AND instance = $2").execute(Tuple.of(subject, instance)));
+        return rows.size() == 0 ? 0 : rows.iterator().next().getLong("turns");
+    }
+
+    @Test
+    void farFromTheLimitsTurnsAreAdmittedAgainstSharesAndTheRowsComeBackExact() throws Exception {
+        UUID tenant = newTenant();
+        List<Subject> subjects = List.of(new Subject(tenant, "tenant", HIGH),
+                new Subject(UuidV7.next(), "key", HIGH));
+        long before = leases.leasedAdmissions();
+        AtomicLong spent = new AtomicLong();
+        ExecutorService clients = Executors.newFixedThreadPool(8);
+        List<Future<Admission>> done = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            done.add(clients.submit(() -> {
+                long s = ThreadLocalRandom.current().nextLong(1, 2 * RESERVE);
+                Admission a = turn(tenant, subjects, s);
+                spent.addAndGet(s);
+                return a;
+            }));
+        }
+        Admission last = null;
+        for (Future<Admission> f : done) {
+            last = f.get();
+        }
+        clients.shutdown();
+        // most turns never touched a counter row: the first few took the exact way while the first grants came
+        assertThat(leases.leasedAdmissions() - before).isGreaterThan(150);
+        result(leases.returnAll());
+        for (Subject s : subjects) {
+            Row m = month(s.id(), last);
+            assertThat(m.getLong("requests")).as("requests of " + s.kind()).isEqualTo(200);
+            assertThat(m.getLong("tokens")).as("tokens of " + s.kind()).isEqualTo(spent.get());
+            assertThat(inFlight(s.id(), ProcessInstance.ID)).as("own turns in flight").isZero();
+            assertThat(inFlight(s.id(), PgTurnStore.TOTAL)).as("total turns in flight").isZero();
+        }
+    }
+
+    @Test
+    void nearABudgetTheExactWayTakesOverAndTheBudgetIsKept() {
+        UUID tenant = newTenant();
+        long budget = 40_000;
+        List<Subject> subjects = List.of(new Subject(tenant, "tenant", new Limits(null, null, null, budget)));
+        long before = leases.leasedAdmissions();
+        long spent = 0;
+        Admission last = null;
+        int refused = 0;
+        for (int i = 0; i < 1_000 && refused == 0; i++) {
+            try {
+                last = turn(tenant, subjects, RESERVE);
+                spent += RESERVE;
+            } catch (LimitExceeded e) {
+                assertThat(e.kind()).isEqualTo(LimitExceeded.Kind.MONTHLY_TOKEN_BUDGET);
+                refused++;
+            }
+        }
+        assertThat(refused).as("the budget ran out").isEqualTo(1);
+        assertThat(leases.leasedAdmissions() - before).as("admitted against shares").isGreaterThan(100);
+        // one turn at a time, each spending what it reserved: refused only once the budget is spent, to within
+        // a share's remainder (less than one reservation), and never over it
+        assertThat(spent).isBetween(budget - 2 * RESERVE, budget);
+        result(leases.returnAll());
+        assertThat(month(tenant, last).getLong("tokens")).isEqualTo(spent);
+        assertThat(month(tenant, last).getLong("requests")).isEqualTo(spent / RESERVE);
+    }
+
+    @Test
+    void aTurnNotStartedCountsForNothingAndChangedLimitsTakeTheExactWay() {
+        UUID tenant = newTenant();
+        UUID other = newTenant();
+        List<Subject> subjects = List.of(new Subject(tenant, "tenant", HIGH));
+        for (int i = 0; i < 5; i++) {
+            turn(tenant, subjects, RESERVE); // the first asks for the grants; the next are admitted against them
+        }
+        long before = leases.leasedAdmissions();
+        Admission last = turn(tenant, subjects, RESERVE);
+        assertThat(leases.leasedAdmissions()).isEqualTo(before + 1);
+        // into another tenant's conversation: refused by the store, after being admitted against the share
+        UUID theirs = UuidV7.next();
+        Instant at = Timestamps.now();
+        result(turns.start(new TurnStore.TurnStart(new Conversation(theirs, other, "Theirs", "demo", false, at, at,
+                null), List.of(new Message(UuidV7.next(), other, theirs, Message.Role.USER, "x", 0, 0, null, at)),
+                null)));
+        Admission stray = new Admission(at, ProcessInstance.ID, RESERVE, subjects);
+        assertThatThrownBy(() -> result(turns.start(new TurnStore.TurnStart(null, List.of(new Message(UuidV7.next(),
+                tenant, theirs, Message.Role.USER, "not mine", 0, 0, null, at)), stray))))
+                .isInstanceOf(NoSuchConversationException.class);
+        assertThat(leases.holds(stray)).isFalse();
+        // the limits changed: the share granted under the old ones is not used
+        long exact = leases.leasedAdmissions();
+        Limits lower = new Limits(1_000_000L, null, null, 10_000_000L);
+        turn(tenant, List.of(new Subject(tenant, "tenant", lower)), RESERVE);
+        assertThat(leases.leasedAdmissions()).isEqualTo(exact);
+        result(leases.returnAll());
+        // seven turns stored, the stray one counted for nothing
+        assertThat(month(tenant, last).getLong("requests")).isEqualTo(7);
+        assertThat(month(tenant, last).getLong("tokens")).isEqualTo(7 * RESERVE);
+        assertThat(inFlight(tenant, PgTurnStore.TOTAL)).isZero();
+    }
+}
