@@ -49,12 +49,14 @@ class UsageReplicasIT {
 
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private final List<ParleyProcess> replicas = new ArrayList<>();
+    private String database;
 
     @BeforeAll
     void startThreeReplicas() throws Exception {
         FakeUpstream.reset();
         Map<String, String> env = new HashMap<>(FakeUpstream.processEnvironment());
-        env.put("DATABASE_URL", TestPostgres.newDatabase());
+        database = TestPostgres.newDatabase();
+        env.put("DATABASE_URL", database);
         env.put("PARLEY_BOOTSTRAP_API_KEY", ADMIN);
         // a process's limits cache would hide the admin's change from the other two for its TTL
         env.put("PARLEY_USAGE_LIMITS_CACHE_TTL", "0s");
@@ -164,6 +166,90 @@ class UsageReplicasIT {
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    /**
+     * A budget large enough that each replica takes shares of it in advance ({@code PgCounterLeases}): twelve clients,
+     * four per replica, spend it until each is refused. The replicas together never pass it by more than what the
+     * turns running at once reserved, refuse only once little of it is left, and once idle give their shares back, so
+     * that the month's counter holds exactly what the turns spent.
+     */
+    @Test
+    void sharesOfALargerBudgetTakenInAdvanceByEachReplicaStillKeepIt() throws Exception {
+        long budget = 6_000;
+        int maxTokens = 20;
+        int clients = 12;
+        String[] tenant = newTenant("{\"monthlyTokenBudget\":" + budget + "}");
+        String key = tenant[1];
+        FakeUpstream.tokens = maxTokens;
+        FakeUpstream.delayMs = 0;
+        long sharedBefore = admissionsByShare();
+        ExecutorService pool = Executors.newFixedThreadPool(clients);
+        List<Future<Integer>> futures = new ArrayList<>();
+        try {
+            for (int i = 0; i < clients; i++) {
+                ParleyProcess replica = replicas.get(i % replicas.size());
+                futures.add(pool.submit(() -> {
+                    int mine = 0;
+                    for (int n = 0; n < 1_000; n++) {
+                        HttpResponse<String> r = completion(replica, key, maxTokens);
+                        if (r.statusCode() != 200) {
+                            assertThat(r.statusCode()).as(r.body()).isEqualTo(429);
+                            assertThat(r.body()).contains("budget-exhausted");
+                            return mine;
+                        }
+                        mine++;
+                    }
+                    throw new AssertionError("never refused");
+                }));
+            }
+            int admitted = 0;
+            for (Future<Integer> f : futures) {
+                admitted += f.get();
+            }
+            JsonObject totals = new JsonObject(call(replicas.get(0), key, "GET", "/api/usage", null).body())
+                    .getJsonObject("totals");
+            long spent = totals.getLong("tokensIn") + totals.getLong("tokensOut");
+            long reservation = TokenEstimate.of("hi") + maxTokens;
+            assertThat(totals.getLong("turns")).isEqualTo(admitted);
+            assertThat(spent).as("never past the budget by more than the turns running at once reserved")
+                    .isLessThanOrEqualTo(budget + clients * reservation);
+            assertThat(spent).as("refused only once little was left: at most the other replicas' shares")
+                    .isGreaterThanOrEqualTo(budget - 3L * 32 * reservation);
+            assertThat(admissionsByShare() - sharedBefore).as("turns admitted against shares").isGreaterThan(
+                    admitted / 2);
+            // idle, each replica gives its shares back: the month's counter then holds what the turns spent
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            long counted = -1;
+            while (System.nanoTime() < deadline && counted != spent) {
+                Thread.sleep(500);
+                try (var c = TestPostgres.connect(database); var st = c.prepareStatement(
+                        "SELECT tokens FROM usage_windows WHERE subject_id = ?::uuid AND period NOT LIKE '%T%'")) {
+                    st.setString(1, tenant[0]);
+                    try (var rs = st.executeQuery()) {
+                        counted = rs.next() ? rs.getLong(1) : -1;
+                    }
+                }
+            }
+            assertThat(counted).as("the month's counter, the shares given back").isEqualTo(spent);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** Turns admitted against counter shares, on all three replicas ({@code parley_limited_admissions_total}). */
+    private long admissionsByShare() throws Exception {
+        long sum = 0;
+        for (ParleyProcess replica : replicas) {
+            HttpResponse<String> m = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + replica.port
+                    + "/q/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+            for (String line : m.body().split("\n")) {
+                if (line.startsWith("parley_limited_admissions_total{") && line.contains("way=\"share\"")) {
+                    sum += (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                }
+            }
+        }
+        return sum;
     }
 
     /** A new tenant with the given limits; returns its id and its key. */

@@ -21,6 +21,8 @@ import dev.parley.store.Limits;
 import dev.parley.store.TurnStore.Admission;
 import dev.parley.store.TurnStore.Subject;
 import dev.parley.store.UuidV7;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
@@ -62,21 +64,30 @@ public class PgCounterLeases {
     static final Duration IDLE = Duration.ofSeconds(5);
     /** A subject that could not get a grant is not asked again for this long. */
     private static final long RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /**
+     * Grants are asked for a subject only when its turns come this close together: a subject with a turn now and then
+     * takes the exact way, one statement a turn, rather than a grant and a give-back around each of its turns.
+     */
+    private static final long BUSY_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final PgAdmissionLanes lanes;
     private final Vertx vertx;
     private final boolean enabled;
     private final AtomicLong leased = new AtomicLong();
+    private final Counter byShare;
+    private final Counter byStatement;
 
     // guarded by this
     private final Map<UUID, Leases> bySubject = new HashMap<>();
     private final Map<Admission, List<Draw>> tickets = new IdentityHashMap<>();
     private long timer = -1;
 
-    PgCounterLeases(PgAdmissionLanes lanes, Vertx vertx, PostgresSettings settings) {
+    PgCounterLeases(PgAdmissionLanes lanes, Vertx vertx, PostgresSettings settings, MeterRegistry registry) {
         this.lanes = lanes;
         this.vertx = vertx;
         this.enabled = settings.counterLeases();
+        this.byShare = registry.counter("parley_limited_admissions", "way", "share");
+        this.byStatement = registry.counter("parley_limited_admissions", "way", "statement");
     }
 
     /** A subject's shares, granted under one set of its limits. */
@@ -85,10 +96,12 @@ public class PgCounterLeases {
         final Subject subject;
         Window month;
         Window minute;
+        /** The next minute's share, taken in the last seconds of this one, so that no turn waits at the turn. */
+        Window nextMinute;
         Slots slots;
         long lastUse;
-        final boolean[] pending = new boolean[3];
-        final long[] retryAt = new long[3];
+        final boolean[] pending = new boolean[4];
+        final long[] retryAt = new long[4];
 
         Leases(UUID tenant, Subject subject) {
             this.tenant = tenant;
@@ -103,6 +116,9 @@ public class PgCounterLeases {
     private static final int MONTH = 0;
     private static final int MINUTE = 1;
     private static final int SLOTS = 2;
+    private static final int NEXT_MINUTE = 3;
+    /** From this second of a minute on, a busy subject gets the next minute's share in advance. */
+    private static final int NEXT_MINUTE_FROM_SECOND = 50;
 
     /**
      * A share of one counter row ({@code usage_windows}: a subject's month or minute): what grants added to the row,
@@ -177,6 +193,7 @@ public class PgCounterLeases {
      */
     boolean admit(UUID tenant, Admission a, List<Subject> limited) {
         if (!enabled) {
+            byStatement.increment();
             return false;
         }
         long now = System.nanoTime();
@@ -196,6 +213,7 @@ public class PgCounterLeases {
                     bySubject.put(s.id(), l);
                     startTimer();
                 }
+                boolean busy = now - l.lastUse < BUSY_NANOS && l.lastUse != 0;
                 l.lastUse = now;
                 all.add(l);
                 Limits lim = s.limits();
@@ -206,19 +224,21 @@ public class PgCounterLeases {
                 if (l.month == null && lim.monthlyTokenBudget() == null) {
                     l.month = new Window(tenant, s.id(), a.month(), false, false);
                 }
-                fits &= check(l, MONTH, l.month, reserve, now, a, work);
+                fits &= check(l, MONTH, l.month, reserve, busy, now, a, work);
                 if (lim.perMinute()) {
-                    if (l.minute != null && !l.minute.period.equals(a.minute())) {
-                        retire(l.minute, work);
-                        l.minute = null;
+                    turnMinute(l, a.minute(), work);
+                    fits &= check(l, MINUTE, l.minute, reserve, busy, now, a, work);
+                    if (busy && l.nextMinute == null && a.at().getEpochSecond() % 60 >= NEXT_MINUTE_FROM_SECOND
+                            && !l.pending[NEXT_MINUTE] && now - l.retryAt[NEXT_MINUTE] >= 0) {
+                        l.pending[NEXT_MINUTE] = true;
+                        work.add(new Work(l, NEXT_MINUTE, reserve, null, null, a));
                     }
-                    fits &= check(l, MINUTE, l.minute, reserve, now, a, work);
                 }
                 if (lim.concurrentTurns() != null) {
                     Slots sl = l.slots;
                     boolean room = sl != null && !sl.retired && sl.granted - sl.inUse >= 1;
-                    if ((sl == null || sl.granted - sl.inUse <= Math.max(1, sl.lastGrant / 2)) && !l.pending[SLOTS]
-                            && now - l.retryAt[SLOTS] >= 0) {
+                    if (busy && (sl == null || sl.granted - sl.inUse <= Math.max(1, sl.lastGrant / 2))
+                            && !l.pending[SLOTS] && now - l.retryAt[SLOTS] >= 0) {
                         l.pending[SLOTS] = true;
                         work.add(new Work(l, SLOTS, reserve, null, null, a));
                     }
@@ -244,14 +264,37 @@ public class PgCounterLeases {
         run(work);
         if (admitted) {
             leased.incrementAndGet();
+            byShare.increment();
+        } else {
+            byStatement.increment();
         }
         return admitted;
     }
 
+    /** The minute is {@code minute}: the share of another minute is retired, the next one's taken up if it is this. */
+    private static void turnMinute(Leases l, String minute, List<Work> work) {
+        if (l.minute != null && !l.minute.period.equals(minute)) {
+            retire(l.minute, work);
+            l.minute = null;
+        }
+        if (l.nextMinute != null && l.minute == null && l.nextMinute.period.equals(minute)) {
+            l.minute = l.nextMinute;
+            l.nextMinute = null;
+        } else if (l.nextMinute != null && l.nextMinute.period.compareTo(minute) < 0) {
+            retire(l.nextMinute, work);
+            l.nextMinute = null;
+        }
+    }
+
+    static String minute(Instant at) {
+        return new Admission(at, "", 0, List.of()).minute();
+    }
+
     /** Whether a window holds the turn; asks for a grant when it is missing or running low (one at a time). */
-    private static boolean check(Leases l, int kind, Window w, long reserve, long now, Admission a, List<Work> work) {
+    private static boolean check(Leases l, int kind, Window w, long reserve, boolean busy, long now, Admission a,
+            List<Work> work) {
         boolean bounded = w == null || w.boundedRequests || w.boundedTokens;
-        if (bounded && (w == null || w.low(reserve)) && !l.pending[kind] && now - l.retryAt[kind] >= 0) {
+        if (busy && bounded && (w == null || w.low(reserve)) && !l.pending[kind] && now - l.retryAt[kind] >= 0) {
             l.pending[kind] = true;
             work.add(new Work(l, kind, reserve, null, null, a));
         }
@@ -317,8 +360,10 @@ public class PgCounterLeases {
     private void retire(Leases l, List<Work> work) {
         retire(l.month, work);
         retire(l.minute, work);
+        retire(l.nextMinute, work);
         l.month = null;
         l.minute = null;
+        l.nextMinute = null;
         Slots s = l.slots;
         l.slots = null;
         if (s != null && !s.retired) {
@@ -360,10 +405,7 @@ public class PgCounterLeases {
                     retire(l.month, work);
                     l.month = null;
                 }
-                if (l.minute != null && !l.minute.period.equals(clock.minute())) {
-                    retire(l.minute, work);
-                    l.minute = null;
-                }
+                turnMinute(l, clock.minute(), work);
             }
             if (bySubject.isEmpty() && timer >= 0) {
                 vertx.cancelTimer(timer);
@@ -427,6 +469,8 @@ public class PgCounterLeases {
         return switch (w.kind()) {
             case MONTH -> grantWindow(w.leases(), MONTH, w.admission().month(), w.reserve());
             case MINUTE -> grantWindow(w.leases(), MINUTE, w.admission().minute(), w.reserve());
+            case NEXT_MINUTE -> grantWindow(w.leases(), NEXT_MINUTE, minute(w.admission().at().plusSeconds(60)),
+                    w.reserve());
             default -> grantSlots(w.leases(), w.admission().instance());
         };
     }
@@ -443,8 +487,7 @@ public class PgCounterLeases {
             w.rowRequests = w.usedRequests;
             w.rowTokens = w.usedTokens;
         }
-        boolean pastMinute = w.period.contains("T")
-                && !w.period.equals(new Admission(Instant.now(), "", 0, List.of()).minute());
+        boolean pastMinute = w.period.contains("T") && w.period.compareTo(minute(Instant.now())) < 0;
         if (requests == 0 && tokens == 0 || pastMinute) {
             return Uni.createFrom().voidItem(); // a minute that is over counts for nothing any more
         }
@@ -515,15 +558,19 @@ public class PgCounterLeases {
                                 }
                                 List<Work> work = new ArrayList<>();
                                 synchronized (this) {
-                                    Window w = kind == MONTH ? l.month : l.minute;
-                                    if (w == null && bySubject.get(subject) == l) {
-                                        w = new Window(l.tenant, subject, period, requestLimit != null,
+                                    Window w = kind == MONTH ? l.month
+                                            : l.minute != null && l.minute.period.equals(period) ? l.minute
+                                                    : l.nextMinute != null && l.nextMinute.period.equals(period)
+                                                            ? l.nextMinute : null;
+                                    boolean current = bySubject.get(subject) == l;
+                                    if (w == null && current && kind == MONTH) {
+                                        w = l.month = new Window(l.tenant, subject, period, false, true);
+                                    } else if (w == null && current && kind == MINUTE && l.minute == null) {
+                                        w = l.minute = new Window(l.tenant, subject, period, requestLimit != null,
                                                 tokenLimit != null);
-                                        if (kind == MONTH) {
-                                            l.month = w;
-                                        } else {
-                                            l.minute = w;
-                                        }
+                                    } else if (w == null && current && kind == NEXT_MINUTE && l.nextMinute == null) {
+                                        w = l.nextMinute = new Window(l.tenant, subject, period,
+                                                requestLimit != null, tokenLimit != null);
                                     } else if (w == null || !w.period.equals(period) || w.retired) {
                                         // the window was replaced meanwhile: this share comes back at once
                                         w = new Window(l.tenant, subject, period, true, true);
