@@ -176,7 +176,7 @@ class UsageReplicasIT {
      */
     @Test
     void sharesOfALargerBudgetTakenInAdvanceByEachReplicaStillKeepIt() throws Exception {
-        long budget = 6_000;
+        long budget = 12_000;
         int maxTokens = 20;
         int clients = 12;
         String[] tenant = newTenant("{\"monthlyTokenBudget\":" + budget + "}");

@@ -37,17 +37,19 @@ import io.vertx.pgclient.PgException;
  *
  * <p>What a grant takes is added to the shared rows by a guarded upsert, like an admission: never past the limit, so
  * the replicas together never admit more than the shared counters would. A grant is at most
- * {@value #TURNS_PER_GRANT} turns' worth and at most 1/{@value #SHARE} of what the limit leaves at that moment, and none
- * is taken when that is under {@value #MIN_TURNS} turns' worth: near a limit, and for small limits, every turn goes
- * the exact way (one statement on the admission connection, {@link PgTurnStore}), which counts the shares other
- * replicas hold as used. So a lease can refuse early (a turn may be refused while other replicas hold unused shares,
- * at most 1/{@value #SHARE} of what was left at each grant), never late.
+ * {@value #TURNS_PER_GRANT} turns' worth and at most 1/{@value #SHARE} of what the limit leaves at that moment (of a
+ * monthly budget 1/{@value #MONTH_SHARE}), and none is taken when that is under {@value #MIN_TURNS} turns' worth: near
+ * a limit, and for small limits, every turn goes the exact way (one statement on the admission connection,
+ * {@link PgTurnStore}), which counts the shares other replicas hold as used. So a lease can refuse early (a turn may be
+ * refused while other replicas hold unused shares, at most what was granted to them), never late. Grants are asked
+ * for only for a subject whose turns come within a second of each other, so a quiet subject takes the exact way.
  *
  * <p>A process's share comes back to the shared rows, replaced by what its turns really spent (requests, tokens
  * settled, turns in flight), when it is no longer used: after {@link #IDLE} without a turn, when its window (month,
  * minute) ends, when the subject's limits change, and at shutdown. A process that dies holding a share leaves it
- * counted: the month's count stays above what was spent by at most that share (the safe side); its turns in flight
- * leave with its heartbeat, as the exact way's do.
+ * counted: the month's count stays above what was spent by at most that share's unused part (the safe side; at most
+ * 1/{@value #MONTH_SHARE} of what the budget left); its turns in flight leave with its heartbeat, as the exact way's
+ * do.
  */
 @Singleton
 public class PgCounterLeases {
@@ -58,8 +60,13 @@ public class PgCounterLeases {
     static final int TURNS_PER_GRANT = 32;
     /** No grant under this many turns' worth: near a limit the exact way is taken. */
     static final int MIN_TURNS = 4;
-    /** A grant takes at most this fraction (1/SHARE) of what the limit leaves. */
+    /** A grant takes at most this fraction (1/SHARE) of what a per-minute or concurrency limit leaves. */
     static final int SHARE = 8;
+    /**
+     * A month's grant takes at most this fraction of what the budget leaves: what a process that dies holding a share
+     * leaves counted (until the month ends) is at most that.
+     */
+    static final int MONTH_SHARE = 32;
     /** A subject's shares come back after this long without a turn. */
     static final Duration IDLE = Duration.ofSeconds(5);
     /** A subject that could not get a grant is not asked again for this long. */
@@ -441,7 +448,7 @@ public class PgCounterLeases {
         }
         List<Uni<Void>> all = new ArrayList<>();
         for (Work w : work) {
-            all.add(perform(w));
+            all.add(Uni.createFrom().deferred(() -> perform(w)));
         }
         return all.isEmpty() ? Uni.createFrom().voidItem() : Uni.join().all(all).andCollectFailures().replaceWithVoid()
                 .onFailure().recoverWithItem((Void) null);
@@ -454,7 +461,7 @@ public class PgCounterLeases {
 
     private void run(List<Work> work) {
         for (Work w : work) {
-            perform(w).subscribe().with(ok -> {
+            Uni.createFrom().deferred(() -> perform(w)).subscribe().with(ok -> {
             }, e -> LOG.debugf("counter lease statement failed: %s", e.getClass().getSimpleName()));
         }
     }
@@ -540,7 +547,8 @@ public class PgCounterLeases {
                     long r = requestLimit == null ? 0
                             : Math.min(TURNS_PER_GRANT, (requestLimit - requests) / SHARE);
                     long t = tokenLimit == null ? 0
-                            : Math.min(TURNS_PER_GRANT * reserve, (tokenLimit - tokens) / SHARE);
+                            : Math.min(TURNS_PER_GRANT * reserve, (tokenLimit - tokens) / (kind == MONTH ? MONTH_SHARE
+                                    : SHARE));
                     if (requestLimit != null && r < MIN_TURNS || tokenLimit != null && t < MIN_TURNS * reserve) {
                         return Uni.createFrom().item(false); // near the limit: the exact way
                     }
