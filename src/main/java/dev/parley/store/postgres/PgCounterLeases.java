@@ -224,17 +224,17 @@ public class PgCounterLeases {
                 l.lastUse = now;
                 all.add(l);
                 Limits lim = s.limits();
-                if (l.month != null && !l.month.period.equals(a.month())) {
+                if (l.month != null && l.month.period.compareTo(a.month()) < 0) {
                     retire(l.month, work);
                     l.month = null;
                 }
                 if (l.month == null && lim.monthlyTokenBudget() == null) {
                     l.month = new Window(tenant, s.id(), a.month(), false, false);
                 }
-                fits &= check(l, MONTH, l.month, reserve, busy, now, a, work);
+                fits &= check(l, MONTH, l.month, a.month(), reserve, busy, now, a, work);
                 if (lim.perMinute()) {
                     turnMinute(l, a.minute(), work);
-                    fits &= check(l, MINUTE, l.minute, reserve, busy, now, a, work);
+                    fits &= check(l, MINUTE, l.minute, a.minute(), reserve, busy, now, a, work);
                     if (busy && l.nextMinute == null && a.at().getEpochSecond() % 60 >= NEXT_MINUTE_FROM_SECOND
                             && !l.pending[NEXT_MINUTE] && now - l.retryAt[NEXT_MINUTE] >= 0) {
                         l.pending[NEXT_MINUTE] = true;
@@ -278,9 +278,13 @@ public class PgCounterLeases {
         return admitted;
     }
 
-    /** The minute is {@code minute}: the share of another minute is retired, the next one's taken up if it is this. */
+    /**
+     * The minute is {@code minute}: the share of an earlier minute is retired, the next one's taken up if it is this.
+     * (A turn stamped just before the minute turned, arriving after one stamped after it, finds a later minute's share
+     * and takes the exact way.)
+     */
     private static void turnMinute(Leases l, String minute, List<Work> work) {
-        if (l.minute != null && !l.minute.period.equals(minute)) {
+        if (l.minute != null && l.minute.period.compareTo(minute) < 0) {
             retire(l.minute, work);
             l.minute = null;
         }
@@ -298,8 +302,11 @@ public class PgCounterLeases {
     }
 
     /** Whether a window holds the turn; asks for a grant when it is missing or running low (one at a time). */
-    private static boolean check(Leases l, int kind, Window w, long reserve, boolean busy, long now, Admission a,
-            List<Work> work) {
+    private static boolean check(Leases l, int kind, Window w, String period, long reserve, boolean busy, long now,
+            Admission a, List<Work> work) {
+        if (w != null && !w.period.equals(period)) {
+            return false;
+        }
         boolean bounded = w == null || w.boundedRequests || w.boundedTokens;
         if (busy && bounded && (w == null || w.low(reserve)) && !l.pending[kind] && now - l.retryAt[kind] >= 0) {
             l.pending[kind] = true;
@@ -408,7 +415,7 @@ public class PgCounterLeases {
                     it.remove();
                     continue;
                 }
-                if (l.month != null && !l.month.period.equals(clock.month())) {
+                if (l.month != null && l.month.period.compareTo(clock.month()) < 0) {
                     retire(l.month, work);
                     l.month = null;
                 }

@@ -126,6 +126,51 @@ class PgCounterLeasesTest {
         }
     }
 
+    /**
+     * Shares retired while their turns run (limits changed back and forth, everything given back in the middle of the
+     * load) still come back exact once the last of their turns ends.
+     */
+    @Test
+    void sharesRetiredWhileTheirTurnsRunComeBackExact() throws Exception {
+        UUID tenant = newTenant();
+        UUID key = UuidV7.next();
+        Limits other = new Limits(2_000_000L, null, 500L, null);
+        long before = leases.leasedAdmissions();
+        AtomicLong spent = new AtomicLong();
+        ExecutorService clients = Executors.newFixedThreadPool(8);
+        List<Future<Admission>> done = new ArrayList<>();
+        for (int i = 0; i < 240; i++) {
+            Limits limits = i / 40 % 2 == 0 ? HIGH : other; // the key's limits change every 40 turns
+            int n = i;
+            done.add(clients.submit(() -> {
+                if (n % 60 == 30) {
+                    result(leases.returnAll());
+                }
+                long s = ThreadLocalRandom.current().nextLong(1, 3 * RESERVE);
+                Admission a = turn(tenant, List.of(new Subject(tenant, "tenant", HIGH), new Subject(key, "key",
+                        limits)), s);
+                spent.addAndGet(s);
+                return a;
+            }));
+        }
+        Admission last = null;
+        for (Future<Admission> f : done) {
+            last = f.get();
+        }
+        clients.shutdown();
+        System.out.printf("PgCounterLeasesTest: %d of 240 turns admitted against shares%n",
+                leases.leasedAdmissions() - before);
+        assertThat(leases.leasedAdmissions() - before).as("admitted against shares").isGreaterThan(60);
+        result(leases.returnAll());
+        for (UUID subject : List.of(tenant, key)) {
+            Row m = month(subject, last);
+            assertThat(m.getLong("requests")).isEqualTo(240);
+            assertThat(m.getLong("tokens")).isEqualTo(spent.get());
+            assertThat(inFlight(subject, ProcessInstance.ID)).isZero();
+            assertThat(inFlight(subject, PgTurnStore.TOTAL)).isZero();
+        }
+    }
+
     @Test
     void nearABudgetTheExactWayTakesOverAndTheBudgetIsKept() {
         UUID tenant = newTenant();
