@@ -13,6 +13,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntFunction;
 
 import jakarta.inject.Inject;
 
@@ -92,6 +93,47 @@ class PgCounterLeasesTest {
         return rows.size() == 0 ? 0 : rows.iterator().next().getLong("turns");
     }
 
+    /**
+     * {@code n} turns from eight threads, turn i with the subjects {@code subjects} gives it (the tenant first), each
+     * spending up to {@code maxSpent} tokens, added to {@code spent}; answers the last one's admission.
+     */
+    private Admission concurrently(int n, IntFunction<List<Subject>> subjects, long maxSpent, AtomicLong spent)
+            throws Exception {
+        ExecutorService clients = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<Admission>> done = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                int turn = i;
+                done.add(clients.submit(() -> {
+                    List<Subject> its = subjects.apply(turn);
+                    long s = ThreadLocalRandom.current().nextLong(1, maxSpent);
+                    Admission a = turn(its.get(0).id(), its, s);
+                    spent.addAndGet(s);
+                    return a;
+                }));
+            }
+            Admission last = null;
+            for (Future<Admission> f : done) {
+                last = f.get();
+            }
+            return last;
+        } finally {
+            clients.shutdown();
+        }
+    }
+
+    /** Once every share is given back: the subjects' month rows hold the turns and what they spent, none in flight. */
+    private void assertExact(List<UUID> subjects, Admission last, long turns, long spent) {
+        result(leases.returnAll());
+        for (UUID subject : subjects) {
+            Row m = month(subject, last);
+            assertThat(m.getLong("requests")).as("requests").isEqualTo(turns);
+            assertThat(m.getLong("tokens")).as("tokens").isEqualTo(spent);
+            assertThat(inFlight(subject, ProcessInstance.ID)).as("own turns in flight").isZero();
+            assertThat(inFlight(subject, PgTurnStore.TOTAL)).as("total turns in flight").isZero();
+        }
+    }
+
     @Test
     void farFromTheLimitsTurnsAreAdmittedAgainstSharesAndTheRowsComeBackExact() throws Exception {
         UUID tenant = newTenant();
@@ -99,31 +141,10 @@ class PgCounterLeasesTest {
                 new Subject(UuidV7.next(), "key", HIGH));
         long before = leases.leasedAdmissions();
         AtomicLong spent = new AtomicLong();
-        ExecutorService clients = Executors.newFixedThreadPool(8);
-        List<Future<Admission>> done = new ArrayList<>();
-        for (int i = 0; i < 200; i++) {
-            done.add(clients.submit(() -> {
-                long s = ThreadLocalRandom.current().nextLong(1, 2 * RESERVE);
-                Admission a = turn(tenant, subjects, s);
-                spent.addAndGet(s);
-                return a;
-            }));
-        }
-        Admission last = null;
-        for (Future<Admission> f : done) {
-            last = f.get();
-        }
-        clients.shutdown();
+        Admission last = concurrently(200, i -> subjects, 2 * RESERVE, spent);
         // most turns never touched a counter row: the first few took the exact way while the first grants came
         assertThat(leases.leasedAdmissions() - before).isGreaterThan(150);
-        result(leases.returnAll());
-        for (Subject s : subjects) {
-            Row m = month(s.id(), last);
-            assertThat(m.getLong("requests")).as("requests of " + s.kind()).isEqualTo(200);
-            assertThat(m.getLong("tokens")).as("tokens of " + s.kind()).isEqualTo(spent.get());
-            assertThat(inFlight(s.id(), ProcessInstance.ID)).as("own turns in flight").isZero();
-            assertThat(inFlight(s.id(), PgTurnStore.TOTAL)).as("total turns in flight").isZero();
-        }
+        assertExact(subjects.stream().map(Subject::id).toList(), last, 200, spent.get());
     }
 
     /**
@@ -137,38 +158,15 @@ class PgCounterLeasesTest {
         Limits other = new Limits(2_000_000L, null, 500L, null);
         long before = leases.leasedAdmissions();
         AtomicLong spent = new AtomicLong();
-        ExecutorService clients = Executors.newFixedThreadPool(8);
-        List<Future<Admission>> done = new ArrayList<>();
-        for (int i = 0; i < 240; i++) {
+        Admission last = concurrently(240, i -> {
+            if (i % 60 == 30) {
+                result(leases.returnAll());
+            }
             Limits limits = i / 40 % 2 == 0 ? HIGH : other; // the key's limits change every 40 turns
-            int n = i;
-            done.add(clients.submit(() -> {
-                if (n % 60 == 30) {
-                    result(leases.returnAll());
-                }
-                long s = ThreadLocalRandom.current().nextLong(1, 3 * RESERVE);
-                Admission a = turn(tenant, List.of(new Subject(tenant, "tenant", HIGH), new Subject(key, "key",
-                        limits)), s);
-                spent.addAndGet(s);
-                return a;
-            }));
-        }
-        Admission last = null;
-        for (Future<Admission> f : done) {
-            last = f.get();
-        }
-        clients.shutdown();
-        System.out.printf("PgCounterLeasesTest: %d of 240 turns admitted against shares%n",
-                leases.leasedAdmissions() - before);
+            return List.of(new Subject(tenant, "tenant", HIGH), new Subject(key, "key", limits));
+        }, 3 * RESERVE, spent);
         assertThat(leases.leasedAdmissions() - before).as("admitted against shares").isGreaterThan(60);
-        result(leases.returnAll());
-        for (UUID subject : List.of(tenant, key)) {
-            Row m = month(subject, last);
-            assertThat(m.getLong("requests")).isEqualTo(240);
-            assertThat(m.getLong("tokens")).isEqualTo(spent.get());
-            assertThat(inFlight(subject, ProcessInstance.ID)).isZero();
-            assertThat(inFlight(subject, PgTurnStore.TOTAL)).isZero();
-        }
+        assertExact(List.of(tenant, key), last, 240, spent.get());
     }
 
     @Test
