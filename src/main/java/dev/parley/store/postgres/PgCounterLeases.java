@@ -3,13 +3,13 @@ package dev.parley.store.postgres;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 import jakarta.annotation.Priority;
 import jakarta.enterprise.event.Observes;
@@ -26,8 +26,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
+import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
-import io.vertx.pgclient.PgException;
 
 /**
  * Counter leases ({@code PARLEY_PG_COUNTER_LEASES}, on by default): a process takes a share of what a subject's limit
@@ -80,7 +80,6 @@ public class PgCounterLeases {
     private final PgAdmissionLanes lanes;
     private final Vertx vertx;
     private final boolean enabled;
-    private final AtomicLong leased = new AtomicLong();
     private final Counter byShare;
     private final Counter byStatement;
 
@@ -270,7 +269,6 @@ public class PgCounterLeases {
         }
         run(work);
         if (admitted) {
-            leased.incrementAndGet();
             byShare.increment();
         } else {
             byStatement.increment();
@@ -463,7 +461,7 @@ public class PgCounterLeases {
 
     /** How many turns were admitted against shares (not the exact way), since the start. */
     long leasedAdmissions() {
-        return leased.get();
+        return (long) byShare.count();
     }
 
     private void run(List<Work> work) {
@@ -547,7 +545,7 @@ public class PgCounterLeases {
                     long requests = 0;
                     long tokens = 0;
                     if (rows.size() > 0) {
-                        var row = rows.iterator().next();
+                        Row row = rows.iterator().next();
                         requests = row.getLong("requests");
                         tokens = row.getLong("tokens");
                     }
@@ -565,7 +563,7 @@ public class PgCounterLeases {
                             + "excluded.requests, tokens = usage_windows.tokens + excluded.tokens WHERE ($6::bigint IS "
                             + "NULL OR usage_windows.requests + excluded.requests <= $6) AND ($7::bigint IS NULL OR "
                             + "usage_windows.tokens + excluded.tokens <= $7) RETURNING 1")
-                            .execute(Tuple.from(java.util.Arrays.asList(UuidV7.next(), subject, period, r, t,
+                            .execute(Tuple.from(Arrays.asList(UuidV7.next(), subject, period, r, t,
                                     requestLimit, tokenLimit)))
                             .map(granted -> {
                                 if (granted.rowCount() == 0) {
@@ -646,7 +644,7 @@ public class PgCounterLeases {
                                 run(work);
                                 return true;
                             })
-                            .onFailure(e -> e instanceof PgException pg && "PR429".equals(pg.getSqlState()))
+                            .onFailure(PgTurnStore::isRefusal)
                             .recoverWithItem(false);
                 }).onItemOrFailure().transform((granted, e) -> {
                     done(l, SLOTS, e == null && granted);

@@ -344,7 +344,7 @@ public class PgTurnStore implements TurnStore {
             + "SET turns = usage_in_flight.turns + 1 ";
 
     /** Parley's refusal, raised by {@code parley_refuse} (V13): the statement wrote nothing. */
-    private static boolean isRefusal(Throwable e) {
+    static boolean isRefusal(Throwable e) {
         return e instanceof PgException pg && REFUSED.equals(pg.getSqlState());
     }
 
