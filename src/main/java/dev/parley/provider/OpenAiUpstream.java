@@ -98,14 +98,20 @@ final class OpenAiUpstream implements ChatProvider {
         return discovers;
     }
 
+    /** The longest a {@code GET /models} may go without a byte of its answer. */
+    static final Duration MODELS_SILENCE = Duration.ofSeconds(10);
+
     /**
      * Asks the upstream which models it serves ({@code GET <base URL>/models}, OpenAI's list format) and serves
      * exactly those from now on. A failed refresh keeps the previous list (empty before the first success: an
-     * upstream that cannot say what it serves serves nothing).
+     * upstream that cannot say what it serves serves nothing). A list is a short answer: the request fails after
+     * {@link #MODELS_SILENCE} without a byte (or the upstream's own timeout, if shorter), so that a refresh never waits
+     * as long as a reply may.
      */
     io.smallrye.mutiny.Uni<Set<String>> refreshModels() {
         RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(baseUrl + "/models")
-                .setIdleTimeout(idleTimeout.toMillis()).setConnectTimeout(pool.waitTimeout().toMillis())
+                .setIdleTimeout(Math.min(idleTimeout.toMillis(), MODELS_SILENCE.toMillis()))
+                .setConnectTimeout(pool.waitTimeout().toMillis())
                 .putHeader("Accept", "application/json");
         if (apiKey != null && !apiKey.isBlank()) {
             options.putHeader("Authorization", "Bearer " + apiKey);
