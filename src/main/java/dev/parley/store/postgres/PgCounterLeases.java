@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 import jakarta.annotation.Priority;
 import jakarta.enterprise.event.Observes;
@@ -187,8 +188,8 @@ public class PgCounterLeases {
     private record Draw(Window month, Window minute, Slots slots, long reserved) {
     }
 
-    /** A grant to ask for, or a share to give back, once out of the lock. */
-    private record Work(Leases leases, int kind, long reserve, Window window, Slots slots, Admission admission) {
+    /** A grant to ask for, or a share to give back: a statement, run once out of the lock. */
+    private interface Work extends Supplier<Uni<Void>> {
     }
 
     /**
@@ -230,14 +231,15 @@ public class PgCounterLeases {
                 if (l.month == null && lim.monthlyTokenBudget() == null) {
                     l.month = new Window(tenant, s.id(), a.month(), false, false);
                 }
-                fits &= check(l, MONTH, l.month, a.month(), reserve, busy, now, a, work);
+                fits &= check(l, MONTH, l.month, a.month(), reserve, busy, now, work);
                 if (lim.perMinute()) {
                     turnMinute(l, a.minute(), work);
-                    fits &= check(l, MINUTE, l.minute, a.minute(), reserve, busy, now, a, work);
+                    fits &= check(l, MINUTE, l.minute, a.minute(), reserve, busy, now, work);
                     if (busy && l.nextMinute == null && a.at().getEpochSecond() % 60 >= NEXT_MINUTE_FROM_SECOND
                             && !l.pending[NEXT_MINUTE] && now - l.retryAt[NEXT_MINUTE] >= 0) {
                         l.pending[NEXT_MINUTE] = true;
-                        work.add(new Work(l, NEXT_MINUTE, reserve, null, null, a));
+                        Leases lease = l;
+                        work.add(() -> grantWindow(lease, NEXT_MINUTE, minute(a.at().plusSeconds(60)), reserve));
                     }
                 }
                 if (lim.concurrentTurns() != null) {
@@ -246,7 +248,8 @@ public class PgCounterLeases {
                     if (busy && (sl == null || sl.granted - sl.inUse <= Math.max(1, sl.lastGrant / 2))
                             && !l.pending[SLOTS] && now - l.retryAt[SLOTS] >= 0) {
                         l.pending[SLOTS] = true;
-                        work.add(new Work(l, SLOTS, reserve, null, null, a));
+                        Leases lease = l;
+                        work.add(() -> grantSlots(lease, a.instance()));
                     }
                     fits &= room;
                 }
@@ -281,7 +284,7 @@ public class PgCounterLeases {
      * (A turn stamped just before the minute turned, arriving after one stamped after it, finds a later minute's share
      * and takes the exact way.)
      */
-    private static void turnMinute(Leases l, String minute, List<Work> work) {
+    private void turnMinute(Leases l, String minute, List<Work> work) {
         if (l.minute != null && l.minute.period.compareTo(minute) < 0) {
             retire(l.minute, work);
             l.minute = null;
@@ -300,15 +303,15 @@ public class PgCounterLeases {
     }
 
     /** Whether a window holds the turn; asks for a grant when it is missing or running low (one at a time). */
-    private static boolean check(Leases l, int kind, Window w, String period, long reserve, boolean busy, long now,
-            Admission a, List<Work> work) {
+    private boolean check(Leases l, int kind, Window w, String period, long reserve, boolean busy, long now,
+            List<Work> work) {
         if (w != null && !w.period.equals(period)) {
             return false;
         }
         boolean bounded = w == null || w.boundedRequests || w.boundedTokens;
         if (busy && bounded && (w == null || w.low(reserve)) && !l.pending[kind] && now - l.retryAt[kind] >= 0) {
             l.pending[kind] = true;
-            work.add(new Work(l, kind, reserve, null, null, a));
+            work.add(() -> grantWindow(l, kind, period, reserve));
         }
         return w != null && w.fits(reserve);
     }
@@ -326,9 +329,13 @@ public class PgCounterLeases {
         return tickets.containsKey(a);
     }
 
-    /** A turn admitted here ended having spent {@code spent} tokens: its reservation is replaced by that. */
-    void settle(Admission a, long spent) {
-        end(a, spent, false);
+    /**
+     * A turn ended having spent {@code spent} tokens: if it was admitted here, its reservation is replaced by that.
+     *
+     * @return whether it was admitted here (else it settles the exact way)
+     */
+    boolean settle(Admission a, long spent) {
+        return end(a, spent, false);
     }
 
     /** A turn admitted here was not started after all (its first write failed): it counts for nothing. */
@@ -336,12 +343,12 @@ public class PgCounterLeases {
         end(a, 0, true);
     }
 
-    private void end(Admission a, long spent, boolean undo) {
+    private boolean end(Admission a, long spent, boolean undo) {
         List<Work> work = new ArrayList<>();
         synchronized (this) {
             List<Draw> draws = tickets.remove(a);
             if (draws == null) {
-                return;
+                return false;
             }
             for (Draw d : draws) {
                 for (Window w : new Window[] {d.month(), d.minute()}) {
@@ -352,19 +359,20 @@ public class PgCounterLeases {
                     w.usedRequests -= undo ? 1 : 0;
                     w.open--;
                     if (w.retired && w.open == 0) {
-                        work.add(new Work(null, -1, 0, w, null, null));
+                        work.add(() -> giveBack(w));
                     }
                 }
                 Slots s = d.slots();
                 if (s != null) {
                     s.inUse--;
                     if (s.retired && s.inUse == 0 && s.granted > 0) {
-                        work.add(new Work(null, SLOTS, 0, null, s, null));
+                        work.add(() -> giveBack(s));
                     }
                 }
             }
         }
         run(work);
+        return true;
     }
 
     // --- retiring and giving back ---------------------------------------------------------------------------------
@@ -386,16 +394,16 @@ public class PgCounterLeases {
                 Slots back = new Slots(s.tenant, s.subject, s.instance);
                 back.granted = unused;
                 s.granted -= unused;
-                work.add(new Work(null, SLOTS, 0, null, back, null));
+                work.add(() -> giveBack(back));
             }
         }
     }
 
-    private static void retire(Window w, List<Work> work) {
+    private void retire(Window w, List<Work> work) {
         if (w != null && !w.retired) {
             w.retired = true;
             if (w.open == 0) {
-                work.add(new Work(null, -1, 0, w, null, null));
+                work.add(() -> giveBack(w));
             }
         }
     }
@@ -453,7 +461,7 @@ public class PgCounterLeases {
         }
         List<Uni<Void>> all = new ArrayList<>();
         for (Work w : work) {
-            all.add(Uni.createFrom().deferred(() -> perform(w)));
+            all.add(Uni.createFrom().deferred(w::get));
         }
         return all.isEmpty() ? Uni.createFrom().voidItem() : Uni.join().all(all).andCollectFailures().replaceWithVoid()
                 .onFailure().recoverWithItem((Void) null);
@@ -466,28 +474,19 @@ public class PgCounterLeases {
 
     private void run(List<Work> work) {
         for (Work w : work) {
-            Uni.createFrom().deferred(() -> perform(w)).subscribe().with(ok -> {
+            Uni.createFrom().deferred(w::get).subscribe().with(ok -> {
             }, e -> LOG.debugf("counter lease statement failed: %s", e.getClass().getSimpleName()));
         }
     }
 
-    private Uni<Void> perform(Work w) {
-        if (w.window() != null) {
-            return giveBack(w.window());
-        }
-        if (w.slots() != null) {
-            return giveBack(w.slots());
-        }
-        return switch (w.kind()) {
-            case MONTH -> grantWindow(w.leases(), MONTH, w.admission().month(), w.reserve());
-            case MINUTE -> grantWindow(w.leases(), MINUTE, w.admission().minute(), w.reserve());
-            case NEXT_MINUTE -> grantWindow(w.leases(), NEXT_MINUTE, minute(w.admission().at().plusSeconds(60)),
-                    w.reserve());
-            default -> grantSlots(w.leases(), w.admission().instance());
-        };
-    }
-
-    private static final String NO_FLUSH_WAIT = "set_config('synchronous_commit', 'off', true)";
+    /**
+     * Adds $4 requests and $5 tokens to a subject's ($2) window ($3; $1 the id of a new row): a grant (a guard
+     * follows) or a share coming back (negative where less was counted than granted).
+     */
+    private static final String ADD_TO_WINDOW = "INSERT INTO usage_windows (id, subject_id, period, requests, tokens) "
+            + "VALUES ($1::uuid, $2::uuid, $3::text, $4::bigint, $5::bigint) ON CONFLICT (subject_id, period) DO UPDATE "
+            + "SET requests = usage_windows.requests + excluded.requests, tokens = usage_windows.tokens "
+            + "+ excluded.tokens ";
 
     /** A window's share comes back: the row gets what this process's turns counted in place of what was granted. */
     private Uni<Void> giveBack(Window w) {
@@ -503,11 +502,8 @@ public class PgCounterLeases {
         if (requests == 0 && tokens == 0 || pastMinute) {
             return Uni.createFrom().voidItem(); // a minute that is over counts for nothing any more
         }
-        return lanes.lane(w.tenant).preparedQuery("WITH w AS (INSERT INTO usage_windows (id, subject_id, period, "
-                + "requests, tokens) VALUES ($1::uuid, $2::uuid, $3::text, $4::bigint, $5::bigint) ON CONFLICT "
-                + "(subject_id, period) DO UPDATE SET requests = usage_windows.requests + excluded.requests, "
-                + "tokens = usage_windows.tokens + excluded.tokens RETURNING 1) SELECT " + NO_FLUSH_WAIT
-                + ", (SELECT count(*) FROM w)").execute(Tuple.from(List.of(UuidV7.next(), w.subject, w.period,
+        return lanes.lane(w.tenant).preparedQuery("WITH w AS (" + ADD_TO_WINDOW + "RETURNING 1) SELECT "
+                + PgTurnStore.NO_FLUSH_WAIT + ", (SELECT count(*) FROM w)").execute(Tuple.from(List.of(UuidV7.next(), w.subject, w.period,
                         requests, tokens))).replaceWithVoid();
     }
 
@@ -524,7 +520,7 @@ public class PgCounterLeases {
         return lanes.lane(s.tenant).preparedQuery("WITH f AS (UPDATE usage_in_flight SET turns = turns - $3 "
                 + "WHERE subject_id = $1::uuid AND instance = $2::text AND turns >= $3 RETURNING subject_id), "
                 + "t AS (UPDATE usage_in_flight SET turns = greatest(turns - $3, 0) WHERE subject_id IN (SELECT "
-                + "subject_id FROM f) AND instance = '" + PgTurnStore.TOTAL + "' RETURNING 1) SELECT " + NO_FLUSH_WAIT
+                + "subject_id FROM f) AND instance = '" + PgTurnStore.TOTAL + "' RETURNING 1) SELECT " + PgTurnStore.NO_FLUSH_WAIT
                 + ", (SELECT count(*) FROM f), (SELECT count(*) FROM t)")
                 .execute(Tuple.of(s.subject, s.instance, n)).replaceWithVoid();
     }
@@ -557,11 +553,8 @@ public class PgCounterLeases {
                     if (requestLimit != null && r < MIN_TURNS || tokenLimit != null && t < MIN_TURNS * reserve) {
                         return Uni.createFrom().item(false); // near the limit: the exact way
                     }
-                    return lanes.lane(l.tenant).preparedQuery("INSERT INTO usage_windows (id, subject_id, period, "
-                            + "requests, tokens) VALUES ($1::uuid, $2::uuid, $3::text, $4::bigint, $5::bigint) "
-                            + "ON CONFLICT (subject_id, period) DO UPDATE SET requests = usage_windows.requests + "
-                            + "excluded.requests, tokens = usage_windows.tokens + excluded.tokens WHERE ($6::bigint IS "
-                            + "NULL OR usage_windows.requests + excluded.requests <= $6) AND ($7::bigint IS NULL OR "
+                    return lanes.lane(l.tenant).preparedQuery(ADD_TO_WINDOW + "WHERE ($6::bigint IS NULL OR "
+                            + "usage_windows.requests + excluded.requests <= $6) AND ($7::bigint IS NULL OR "
                             + "usage_windows.tokens + excluded.tokens <= $7) RETURNING 1")
                             .execute(Tuple.from(Arrays.asList(UuidV7.next(), subject, period, r, t,
                                     requestLimit, tokenLimit)))
@@ -586,9 +579,10 @@ public class PgCounterLeases {
                                                 requestLimit != null, tokenLimit != null);
                                     } else if (w == null || !w.period.equals(period) || w.retired) {
                                         // the window was replaced meanwhile: this share comes back at once
-                                        w = new Window(l.tenant, subject, period, true, true);
-                                        w.retired = true;
-                                        work.add(new Work(null, -1, 0, w, null, null));
+                                        Window back = new Window(l.tenant, subject, period, true, true);
+                                        back.retired = true;
+                                        work.add(() -> giveBack(back));
+                                        w = back;
                                     }
                                     w.rowRequests += r;
                                     w.rowTokens += t;
@@ -635,7 +629,7 @@ public class PgCounterLeases {
                                     if (s == null) { // the subject's shares were given back meanwhile
                                         Slots back = new Slots(l.tenant, subject, instance);
                                         back.granted = n;
-                                        work.add(new Work(null, SLOTS, 0, null, back, null));
+                                        work.add(() -> giveBack(back));
                                     } else {
                                         s.granted += n;
                                         s.lastGrant = n;

@@ -222,8 +222,7 @@ public class PgTurnStore implements TurnStore {
         if (limited.isEmpty()) {
             return store;
         }
-        if (leases.holds(a)) {
-            leases.settle(a, spent);
+        if (leases.settle(a, spent)) {
             return store;
         }
         return settlement(lanes.lane(reply.tenantId()), a, limited, spent).chain(() -> store);
@@ -325,7 +324,7 @@ public class PgTurnStore implements TurnStore {
      * ({@link PgAdmissionLanes}). Set per transaction rather than as a connection's startup setting, which a pooler
      * such as PgBouncer would refuse.
      */
-    private static final String NO_FLUSH_WAIT = "set_config('synchronous_commit', 'off', true)";
+    static final String NO_FLUSH_WAIT = "set_config('synchronous_commit', 'off', true)";
 
     /** Adds a parameter, answering its number. */
     private static int param(List<Object> params, Object value) {
