@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import dev.parley.store.SearchQuery;
+import dev.parley.store.SearchText;
 import dev.parley.store.SearchQuery.Kind;
 import dev.parley.store.SearchQuery.Term;
 import dev.parley.store.StorableText;
@@ -98,32 +99,6 @@ public final class SearchQueryParser {
      * written with spaces and punctuation (a run of CJK characters with no space in it is one token).
      */
     static List<String> tokens(String text) {
-        List<String> tokens = new ArrayList<>();
-        int start = -1;
-        for (int i = 0; i < text.length();) {
-            int cp = text.codePointAt(i);
-            boolean part = isTokenChar(cp) || (start >= 0 && isMark(cp));
-            if (part && start < 0) {
-                start = i;
-            } else if (!part && start >= 0) {
-                tokens.add(text.substring(start, i));
-                start = -1;
-            }
-            i += Character.charCount(cp);
-        }
-        if (start >= 0) {
-            tokens.add(text.substring(start));
-        }
-        return tokens;
-    }
-
-    static boolean isTokenChar(int cp) {
-        return Character.isLetterOrDigit(cp) || Character.getType(cp) == Character.OTHER_NUMBER;
-    }
-
-    static boolean isMark(int cp) {
-        int t = Character.getType(cp);
-        return t == Character.NON_SPACING_MARK || t == Character.COMBINING_SPACING_MARK
-                || t == Character.ENCLOSING_MARK;
+        return SearchText.raw(text);
     }
 }

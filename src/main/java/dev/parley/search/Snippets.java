@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 import dev.parley.store.SearchQuery;
+import dev.parley.store.SearchText;
 
 /**
  * The snippet of a hit: a window of the message around its first match, HTML-escaped, with every occurrence of the
@@ -23,18 +24,15 @@ public final class Snippets {
     private Snippets() {
     }
 
-    private record Token(int start, int end, String folded) {
-    }
-
     private record Span(int start, int end) {
     }
 
     public static String of(String content, SearchQuery query) {
-        List<Token> tokens = tokenize(content);
+        List<SearchText.Word> tokens = SearchText.words(content);
         List<List<String>> needles = new ArrayList<>();
         List<Boolean> prefixes = new ArrayList<>();
         for (SearchQuery.Term t : query.included()) {
-            List<String> folded = SearchQueryParser.tokens(t.text()).stream().map(SearchQuery::fold).toList();
+            List<String> folded = SearchText.needle(t);
             if (!folded.isEmpty()) {
                 needles.add(folded);
                 prefixes.add(t.kind() == SearchQuery.Kind.PREFIX);
@@ -44,7 +42,7 @@ public final class Snippets {
         for (int n = 0; n < needles.size(); n++) {
             List<String> needle = needles.get(n);
             for (int p = 0; p + needle.size() <= tokens.size(); p++) {
-                if (matches(tokens, p, needle, prefixes.get(n))) {
+                if (SearchText.occursAt(tokens, p, needle, prefixes.get(n))) {
                     for (int k = 0; k < needle.size(); k++) {
                         marked[p + k] = true;
                     }
@@ -85,37 +83,6 @@ public final class Snippets {
             out.append('…');
         }
         return SPACES.matcher(out).replaceAll(" ").strip();
-    }
-
-    private static boolean matches(List<Token> tokens, int at, List<String> needle, boolean prefix) {
-        for (int k = 0; k < needle.size(); k++) {
-            String token = tokens.get(at + k).folded();
-            boolean last = k == needle.size() - 1;
-            if (!(last && prefix ? token.startsWith(needle.get(k)) : token.equals(needle.get(k)))) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static List<Token> tokenize(String content) {
-        List<Token> tokens = new ArrayList<>();
-        int start = -1;
-        for (int i = 0; i < content.length();) {
-            int cp = content.codePointAt(i);
-            boolean part = SearchQueryParser.isTokenChar(cp) || (start >= 0 && SearchQueryParser.isMark(cp));
-            if (part && start < 0) {
-                start = i;
-            } else if (!part && start >= 0) {
-                tokens.add(new Token(start, i, SearchQuery.fold(content.substring(start, i))));
-                start = -1;
-            }
-            i += Character.charCount(cp);
-        }
-        if (start >= 0) {
-            tokens.add(new Token(start, content.length(), SearchQuery.fold(content.substring(start))));
-        }
-        return tokens;
     }
 
     /** The start of the word at {@code i} (or {@code i} itself at a space), never splitting a surrogate pair. */

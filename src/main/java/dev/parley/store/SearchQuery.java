@@ -41,6 +41,16 @@ public record SearchQuery(List<Term> terms) {
      * enough to compare words in Java (snippets, PostgreSQL's word statistics).
      */
     public static String fold(String word) {
+        boolean ascii = true;
+        boolean lower = true;
+        for (int i = 0; i < word.length() && ascii; i++) {
+            char c = word.charAt(i);
+            ascii = c < 0x80;
+            lower &= c < 'A' || c > 'Z';
+        }
+        if (ascii) {
+            return lower ? word : word.toLowerCase(Locale.ROOT); // nothing to decompose: the common case, made cheap
+        }
         return MARKS.matcher(Normalizer.normalize(word, Normalizer.Form.NFD)).replaceAll("").toLowerCase(Locale.ROOT);
     }
 

@@ -10,6 +10,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
 import java.util.stream.Collectors;
@@ -25,7 +26,8 @@ import io.smallrye.mutiny.Uni;
 
 /**
  * Search on SQLite: FTS5 ({@code messages_fts}, V12) finds the matching rowids in the tenant's rowid range, newest
- * first, and ranks the newest {@link SearchStore#RANKED_WINDOW} of them with bm25; older matches follow in rowid order.
+ * first; the newest {@link SearchStore#RANKED_WINDOW} of them are ranked with BM25 ({@link SqliteRank}); older matches
+ * follow in rowid order.
  * The join to {@code messages} and {@code conversations} checks the tenant exactly and applies the filters, in the
  * same query. Both parts of a page are read in one read transaction.
  */
@@ -34,6 +36,7 @@ import io.smallrye.mutiny.Uni;
 public class SqliteSearchStore implements SearchStore {
 
     private final SqliteReaders readers;
+    private final SqliteRank rank = new SqliteRank();
 
     SqliteSearchStore(SqliteReaders readers) {
         this.readers = readers;
@@ -75,7 +78,7 @@ public class SqliteSearchStore implements SearchStore {
             List<Hit> rows;
             SearchCursor.Floor floor;
             if (after == null || after.ranked()) {
-                Ranked ranked = ranked(c, match, range, tenantId, filter, after, limit + 1);
+                Ranked ranked = ranked(c, match, query, range, tenantId, filter, after, limit + 1);
                 rows = ranked.rows();
                 floor = ranked.floor();
                 if (rows.size() <= limit && floor != null) {
@@ -159,60 +162,62 @@ public class SqliteSearchStore implements SearchStore {
 
     /**
      * The ranked window: FTS5 walks the tenant's matches newest first (its rowid order, which the query consumes, so
-     * it stops after {@code RANKED_WINDOW} matches on the first page), bm25 ranks only those, and the page is the best
-     * of them after the cursor; the message text is read only for the hits of the page. After the first page the
-     * window is every match from its floor on (the same matches, plus any stored since).
+     * it stops after {@code RANKED_WINDOW} matches on the first page), and {@link SqliteRank} ranks them (BM25) from
+     * their texts; the page is the best of them after the cursor. After the first page the window is every match from
+     * its floor on (the same matches, plus any stored since).
      */
-    private static Ranked ranked(Connection c, String match, Range range, UUID tenantId, Filter filter,
+    private Ranked ranked(Connection c, String match, SearchQuery query, Range range, UUID tenantId, Filter filter,
             SearchCursor after, int n) throws SQLException {
         SearchCursor.Floor floor = after == null ? null : after.floor();
-        String window = "SELECT messages_fts.rowid AS position, -bm25(messages_fts) AS rank " + matches(filter)
-                + (floor != null ? " AND messages_fts.rowid >= ?" : "") + " ORDER BY messages_fts.rowid DESC"
-                + (after == null ? " LIMIT " + RANKED_WINDOW : "");
-        // bm25 depends on the whole index (how many messages hold each term, their average length), so a message
-        // stored since the previous page shifts every rank a little; the page boundary is therefore the cursor's
-        // message's rank as it is now (its stored rank only if that message is gone), which keeps the order of the
-        // pages consistent
-        String sql = "WITH w AS MATERIALIZED (" + window + ")"
-                + (after == null ? "" : ", boundary AS (SELECT coalesce((SELECT rank FROM w WHERE position = ?), ?) "
-                        + "AS rank)")
-                + " SELECT top.position, top.rank, top.floor, top.n, m.id, m.conversation_id, m.role, m.created_at, "
-                + "m.content, c.title FROM (SELECT * FROM (SELECT position, rank, min(position) OVER () AS floor, "
-                + "count(*) OVER () AS n FROM w) r"
-                + (after == null ? "" : " WHERE r.rank < (SELECT rank FROM boundary) OR (r.rank = (SELECT rank FROM "
-                        + "boundary) AND r.position < ?)")
-                + " ORDER BY rank DESC, position DESC LIMIT ?) top "
-                + "JOIN messages m ON m.rowid = top.position & " + ((1L << TENANT_SHIFT) - 1)
-                + " JOIN conversations c ON c.id = m.conversation_id ORDER BY top.rank DESC, top.position DESC";
+        String sql = "SELECT messages_fts.rowid AS position, m.id, m.conversation_id, m.role, m.created_at, m.content, "
+                + "c.title " + matches(filter) + (floor != null ? " AND messages_fts.rowid >= ?" : "")
+                + " ORDER BY messages_fts.rowid DESC" + (after == null ? " LIMIT " + RANKED_WINDOW : "");
+        List<Hit> window = new ArrayList<>(after == null ? RANKED_WINDOW : 2 * RANKED_WINDOW);
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             int i = bindMatch(ps, match, range, tenantId, filter);
             if (floor != null) {
-                ps.setLong(i++, floor.position());
+                ps.setLong(i, floor.position());
             }
-            if (after != null) {
-                ps.setLong(i++, after.position());
-                ps.setDouble(i++, after.rank());
-                ps.setLong(i++, after.position());
-            }
-            ps.setInt(i, n);
-            List<Hit> rows = new ArrayList<>(n);
-            long windowFloor = 0;
-            long windowSize = 0;
-            UUID floorId = null;
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    rows.add(map(rs, rs.getDouble("rank"), true));
-                    windowFloor = rs.getLong("floor");
-                    windowSize = rs.getLong("n");
+                    window.add(map(rs, 0, true));
                 }
             }
-            if (after != null) {
-                return new Ranked(rows, floor);
-            }
-            // on SQLite the rowid alone places the floor; the id is carried for PostgreSQL's sake
-            return new Ranked(rows, windowSize >= RANKED_WINDOW ? new SearchCursor.Floor(windowFloor, new UUID(0, 0))
-                    : null);
         }
+        if (window.isEmpty()) {
+            return new Ranked(new ArrayList<>(), floor);
+        }
+        SqliteRank.Collection collection = SqliteRank.collection(c);
+        List<SqliteRank.Needle> needles = rank.needles(c, query, collection);
+        List<Hit> ranked = new ArrayList<>(window.size());
+        for (Hit h : window) {
+            ranked.add(new Hit(h.conversationId(), h.conversationTitle(), h.messageId(), h.role(), h.createdAt(),
+                    h.content(), SqliteRank.score(h.content(), needles, collection), true, h.position()));
+        }
+        long windowFloor = window.get(window.size() - 1).position();
+        ranked.sort(Comparator.comparingDouble(Hit::rank).reversed()
+                .thenComparing(Comparator.comparingLong(Hit::position).reversed()));
+        if (after != null) {
+            // ranks depend on the whole index, so a message stored since the previous page shifts them a little; the
+            // page boundary is therefore the cursor's message's rank as it is now (its stored rank only if that
+            // message is gone), which keeps the order of the pages consistent
+            double boundary = after.rank();
+            for (Hit h : ranked) {
+                if (h.position() == after.position()) {
+                    boundary = h.rank();
+                    break;
+                }
+            }
+            double b = boundary;
+            ranked.removeIf(h -> !(h.rank() < b || (h.rank() == b && h.position() < after.position())));
+        }
+        List<Hit> rows = new ArrayList<>(ranked.subList(0, Math.min(n, ranked.size())));
+        if (after != null) {
+            return new Ranked(rows, floor);
+        }
+        // on SQLite the rowid alone places the floor; the id is carried for PostgreSQL's sake
+        return new Ranked(rows, window.size() >= RANKED_WINDOW ? new SearchCursor.Floor(windowFloor, new UUID(0, 0))
+                : null);
     }
 
     /** Binds what every search query starts with: the match, the tenant's rowid range, the tenant, the filters. */
