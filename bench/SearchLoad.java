@@ -66,6 +66,10 @@ public class SearchLoad {
     static int seconds = 20;
     static int writeSeconds = 15;
     static String jar = "target/quarkus-app/quarkus-run.jar";
+    /** Leaves the scratch database (and SQLite's directory) in place, with its name on stderr, to study it after. */
+    static boolean keep = false;
+    /** Whether the write-path phases run (they drop the index at the end); off, only the searches run. */
+    static boolean writes = true;
 
     static final int PER_CONVERSATION = 20;
     static final int VOCABULARY = 30_000;
@@ -85,6 +89,8 @@ public class SearchLoad {
                 case "--seconds" -> seconds = Integer.parseInt(args[i + 1]);
                 case "--write-seconds" -> writeSeconds = Integer.parseInt(args[i + 1]);
                 case "--jar" -> jar = args[i + 1];
+                case "--keep" -> keep = Boolean.parseBoolean(args[i + 1]);
+                case "--writes" -> writes = Boolean.parseBoolean(args[i + 1]);
                 default -> {
                     System.err.println("unknown option " + args[i]);
                     System.exit(2);
@@ -393,28 +399,32 @@ public class SearchLoad {
             out.put("search16", searches(http, base, ts, 16, seconds, new Random(13)));
             out.put("commonWords1", common(http, base, ts));
 
-            out.put("writesWithIndex", writes(http, base, ts));
-            try (Connection c = DriverManager.getConnection(jdbcUrl, user, null); Statement st = c.createStatement()) {
-                if (pg) {
-                    st.execute("ALTER TABLE messages DROP COLUMN search");
-                    st.execute("DROP INDEX messages_recent");
-                } else {
-                    st.execute("PRAGMA busy_timeout=30000");
-                    for (String t : List.of("insert", "delete", "update")) {
-                        st.execute("DROP TRIGGER messages_fts_" + t);
+            if (writes) {
+                out.put("writesWithIndex", writes(http, base, ts));
+                try (Connection c = DriverManager.getConnection(jdbcUrl, user, null); Statement st = c.createStatement()) {
+                    if (pg) {
+                        st.execute("ALTER TABLE messages DROP COLUMN search");
+                        st.execute("DROP INDEX messages_recent");
+                    } else {
+                        st.execute("PRAGMA busy_timeout=30000");
+                        for (String t : List.of("insert", "delete", "update")) {
+                            st.execute("DROP TRIGGER messages_fts_" + t);
+                        }
                     }
                 }
+                out.put("writesWithoutIndex", writes(http, base, ts));
+                double with = ((Number) ((Map<?, ?>) out.get("writesWithIndex")).get("messagesPerSec")).doubleValue();
+                double without = ((Number) ((Map<?, ?>) out.get("writesWithoutIndex")).get("messagesPerSec")).doubleValue();
+                out.put("indexWriteCost", round(1 - with / without));
             }
-            out.put("writesWithoutIndex", writes(http, base, ts));
-            double with = ((Number) ((Map<?, ?>) out.get("writesWithIndex")).get("messagesPerSec")).doubleValue();
-            double without = ((Number) ((Map<?, ?>) out.get("writesWithoutIndex")).get("messagesPerSec")).doubleValue();
-            out.put("indexWriteCost", round(1 - with / without));
         } finally {
             if (parley != null) {
                 parley.destroy();
                 parley.waitFor(60, TimeUnit.SECONDS);
             }
-            if (pg) {
+            if (keep) {
+                System.err.println(backend + ": kept " + (pg ? "database " + scratch : dir.resolve("parley.db")));
+            } else if (pg) {
                 try (Connection c = DriverManager.getConnection(adminJdbc, pgUser, null);
                         Statement st = c.createStatement()) {
                     st.execute("DROP DATABASE IF EXISTS " + scratch + " WITH (FORCE)");

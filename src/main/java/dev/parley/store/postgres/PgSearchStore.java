@@ -148,7 +148,8 @@ public class PgSearchStore implements SearchStore {
     }
 
     /** The page's rows with their message text and conversation title, read only for the hits of the page. */
-    private static final String PAGE = "SELECT top.*, m.conversation_id, m.role, m.content, c.title FROM (%s) top "
+    static final String PAGE = PgPoolWithLongStatements.CUSTOM_PLAN
+            + "SELECT top.*, m.conversation_id, m.role, m.content, c.title FROM (%s) top "
             + "JOIN messages m ON m.id = top.id JOIN conversations c ON c.id = m.conversation_id AND c.tenant_id = $1 "
             + "ORDER BY %s";
 
