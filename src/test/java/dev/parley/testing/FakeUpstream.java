@@ -230,8 +230,8 @@ public final class FakeUpstream {
                 response.write(data(chunk(new JsonObject(), "stop")));
                 response.write(data(new JsonObject().put("choices", new JsonArray()).put("usage", new JsonObject()
                         .put("prompt_tokens", 11).put("completion_tokens", n).put("total_tokens", 11 + n))));
+                completed.incrementAndGet(); // counted before the end is sent, so never after the client sees it
                 response.end("data: [DONE]\n\n");
-                completed.incrementAndGet();
             });
         });
     }

@@ -8,12 +8,10 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.Statement;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,21 +43,10 @@ class SqliteRankTest {
 
     @BeforeEach
     void index() throws Exception {
-        url = "jdbc:sqlite:" + dir.resolve("rank.db");
-        Flyway.configure().dataSource(url, null, null).locations("db/migration/sqlite").load().migrate();
+        url = FtsTestDatabase.create(dir.resolve("rank.db"));
         try (Connection c = DriverManager.getConnection(url)) {
-            try (Statement st = c.createStatement()) {
-                st.execute("INSERT INTO tenants (id, name, created_at) VALUES ('t', 'T', 0)");
-                st.execute("INSERT INTO conversations (id, tenant_id, title, model, archived, created_at, updated_at) "
-                        + "VALUES ('c', 't', 'one', 'demo', 0, 0, 0)");
-            }
             for (int i = 0; i < TEXTS.size(); i++) {
-                try (PreparedStatement ps = c.prepareStatement("INSERT INTO messages (id, tenant_id, conversation_id, "
-                        + "role, content, created_at) VALUES (?, 't', 'c', 'user', ?, 0)")) {
-                    ps.setString(1, "m" + i);
-                    ps.setString(2, TEXTS.get(i));
-                    ps.executeUpdate();
-                }
+                FtsTestDatabase.addMessage(c, "m" + i, TEXTS.get(i));
             }
         }
     }

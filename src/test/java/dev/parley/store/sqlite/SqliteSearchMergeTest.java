@@ -9,7 +9,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
 
-import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,21 +23,10 @@ class SqliteSearchMergeTest {
 
     @Test
     void mergeStepsCombineTheSegmentsOfSmallTransactionsUntilNothingIsLeft() throws Exception {
-        String url = "jdbc:sqlite:" + dir.resolve("merge.db");
-        Flyway.configure().dataSource(url, null, null).locations("db/migration/sqlite").load().migrate();
+        String url = FtsTestDatabase.create(dir.resolve("merge.db"));
         try (Connection c = DriverManager.getConnection(url)) {
-            try (Statement st = c.createStatement()) {
-                st.execute("INSERT INTO tenants (id, name, created_at) VALUES ('t', 'T', 0)");
-                st.execute("INSERT INTO conversations (id, tenant_id, title, model, archived, created_at, updated_at) "
-                        + "VALUES ('c', 't', 'one', 'demo', 0, 0, 0)");
-            }
             for (int i = 0; i < 40; i++) { // autocommit: one transaction, so one segment, each
-                try (PreparedStatement ps = c.prepareStatement("INSERT INTO messages (id, tenant_id, conversation_id, "
-                        + "role, content, created_at) VALUES (?, 't', 'c', 'user', ?, 0)")) {
-                    ps.setString(1, "m" + i);
-                    ps.setString(2, "segment number " + i + " of the merge test");
-                    ps.executeUpdate();
-                }
+                FtsTestDatabase.addMessage(c, "m" + i, "segment number " + i + " of the merge test");
             }
             int steps = 0;
             while (SqliteSearchMerge.mergeStep(c, SqliteSearchMerge.PAGES)) {
