@@ -76,7 +76,7 @@ public final class SearchQueryParser {
                     text = text.replaceAll("\\*+$", "");
                 }
             }
-            List<String> tokens = tokens(text);
+            List<String> tokens = SearchText.raw(text); // split as both indexes split text
             if (tokens.isEmpty()) {
                 continue;
             }
@@ -92,13 +92,5 @@ public final class SearchQueryParser {
             throw new IllegalArgumentException("q needs at least one word to look for that is not excluded");
         }
         return new SearchQuery(terms);
-    }
-
-    /**
-     * The runs of letters, digits and combining marks in {@code text}: how both databases' tokenizers split text
-     * written with spaces and punctuation (a run of CJK characters with no space in it is one token).
-     */
-    static List<String> tokens(String text) {
-        return SearchText.raw(text);
     }
 }

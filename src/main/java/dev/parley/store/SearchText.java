@@ -54,35 +54,23 @@ public final class SearchText {
         return true;
     }
 
-    /** How often {@code needle} occurs in {@code words} (overlapping occurrences each count, as FTS5 counts them). */
-    public static int occurrences(List<Word> words, List<String> needle, boolean prefix) {
-        if (needle.isEmpty()) {
-            return 0;
-        }
-        int n = 0;
-        for (int at = 0; at + needle.size() <= words.size(); at++) {
-            if (occursAt(words, at, needle, prefix)) {
-                n++;
-            }
-        }
-        return n;
-    }
-
-    public static boolean isWordChar(int cp) {
+    private static boolean isWordChar(int cp) {
         return Character.isLetterOrDigit(cp) || Character.getType(cp) == Character.OTHER_NUMBER;
     }
 
-    public static boolean isMark(int cp) {
+    private static boolean isMark(int cp) {
         int t = Character.getType(cp);
         return t == Character.NON_SPACING_MARK || t == Character.COMBINING_SPACING_MARK
                 || t == Character.ENCLOSING_MARK;
     }
 
-    private interface Span {
+    /** Where a word of a text starts and ends (exclusive). */
+    public interface Span {
         void at(int start, int end);
     }
 
-    private static void split(String text, Span span) {
+    /** Calls {@code span} for each word of {@code text}, in order. */
+    public static void split(String text, Span span) {
         int start = -1;
         for (int i = 0; i < text.length();) {
             int cp = text.codePointAt(i);

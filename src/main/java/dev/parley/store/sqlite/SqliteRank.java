@@ -5,6 +5,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -130,38 +131,24 @@ final class SqliteRank {
 
         private final String text;
         private int[] bounds = new int[128];
-        private String[] folded;
-        private boolean[] ascii;
+        private final String[] folded;
+        private boolean[] ascii = new boolean[64];
         int count;
 
         Words(String text) {
             this.text = text;
-            ascii = new boolean[64];
-            int start = -1;
-            boolean plain = true;
-            for (int i = 0; i < text.length();) {
-                int cp = text.codePointAt(i);
-                boolean part = SearchText.isWordChar(cp) || (start >= 0 && SearchText.isMark(cp));
-                if (part && start < 0) {
-                    start = i;
-                    plain = true;
-                } else if (!part && start >= 0) {
-                    add(start, i, plain);
-                    start = -1;
-                }
-                plain &= cp < 0x80;
-                i += Character.charCount(cp);
-            }
-            if (start >= 0) {
-                add(start, text.length(), plain);
-            }
+            SearchText.split(text, this::add);
             folded = new String[count];
         }
 
-        private void add(int start, int end, boolean plain) {
+        private void add(int start, int end) {
             if (2 * count + 2 > bounds.length) {
-                bounds = java.util.Arrays.copyOf(bounds, bounds.length * 2);
-                ascii = java.util.Arrays.copyOf(ascii, ascii.length * 2);
+                bounds = Arrays.copyOf(bounds, bounds.length * 2);
+                ascii = Arrays.copyOf(ascii, ascii.length * 2);
+            }
+            boolean plain = true;
+            for (int i = start; i < end && plain; i++) {
+                plain = text.charAt(i) < 0x80;
             }
             bounds[2 * count] = start;
             bounds[2 * count + 1] = end;

@@ -160,6 +160,10 @@ public class SqliteSearchStore implements SearchStore {
                 + filters(filter);
     }
 
+    /** The columns of a hit ({@link #map}), read with {@link #matches}. */
+    private static final String HITS = "SELECT messages_fts.rowid AS position, m.id, m.conversation_id, m.role, "
+            + "m.created_at, m.content, c.title ";
+
     /**
      * The ranked window: FTS5 walks the tenant's matches newest first (its rowid order, which the query consumes, so
      * it stops after {@code RANKED_WINDOW} matches on the first page), and {@link SqliteRank} ranks them (BM25) from
@@ -169,8 +173,7 @@ public class SqliteSearchStore implements SearchStore {
     private Ranked ranked(Connection c, String match, SearchQuery query, Range range, UUID tenantId, Filter filter,
             SearchCursor after, int n) throws SQLException {
         SearchCursor.Floor floor = after == null ? null : after.floor();
-        String sql = "SELECT messages_fts.rowid AS position, m.id, m.conversation_id, m.role, m.created_at, m.content, "
-                + "c.title " + matches(filter) + (floor != null ? " AND messages_fts.rowid >= ?" : "")
+        String sql = HITS + matches(filter) + (floor != null ? " AND messages_fts.rowid >= ?" : "")
                 + " ORDER BY messages_fts.rowid DESC" + (after == null ? " LIMIT " + RANKED_WINDOW : "");
         List<Hit> window = new ArrayList<>(after == null ? RANKED_WINDOW : 2 * RANKED_WINDOW);
         try (PreparedStatement ps = c.prepareStatement(sql)) {
@@ -235,8 +238,7 @@ public class SqliteSearchStore implements SearchStore {
     /** The matches older than {@code before} (a rowid), newest first: FTS5's own order, so no sorting. */
     private static List<Hit> older(Connection c, String match, Range range, UUID tenantId, Filter filter, long before,
             int n) throws SQLException {
-        String sql = "SELECT messages_fts.rowid AS position, m.id, m.conversation_id, m.role, m.created_at, m.content, "
-                + "c.title " + matches(filter) + " AND messages_fts.rowid < ? ORDER BY messages_fts.rowid DESC LIMIT ?";
+        String sql = HITS + matches(filter) + " AND messages_fts.rowid < ? ORDER BY messages_fts.rowid DESC LIMIT ?";
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             int i = bindMatch(ps, match, range, tenantId, filter);
             ps.setLong(i++, before);
