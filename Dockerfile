@@ -32,6 +32,8 @@ COPY target/quarkus-app/lib/ /deployments/lib/
 COPY target/quarkus-app/*.jar /deployments/
 COPY target/quarkus-app/app/ /deployments/app/
 COPY target/quarkus-app/quarkus/ /deployments/quarkus/
+# The service's JVM options (a java argument file; why each is there is written in it)
+COPY src/main/jvm/parley.options /deployments/parley.options
 
 # The training run uses the same path (/deployments/quarkus-run.jar) and JVM options as the ENTRYPOINT; the jar's
 # directory must be the one the cache was trained with.
@@ -40,12 +42,12 @@ COPY target/quarkus-app/quarkus/ /deployments/quarkus/
 # start-up"). Build arguments show in the image's history: give a database whose credentials are not secret.
 ARG AOT_TRAINING_DATABASE_URL=
 COPY src/main/jvm/aot-cache.sh /tmp/aot-cache.sh
-RUN JAVA=java JAVA_OPTS="-XX:MaxRAMPercentage=75" AOT_TRAINING_DATABASE_URL="$AOT_TRAINING_DATABASE_URL" \
+RUN JAVA=java JAVA_OPTS="-XX:MaxRAMPercentage=75 @/deployments/parley.options" AOT_TRAINING_DATABASE_URL="$AOT_TRAINING_DATABASE_URL" \
     bash /tmp/aot-cache.sh /deployments \
     && rm /tmp/aot-cache.sh
 
 WORKDIR /work
 USER 1001
 EXPOSE 8080
-ENTRYPOINT ["java", "-XX:AOTCache=/deployments/app.aot", "-XX:MaxRAMPercentage=75", \
+ENTRYPOINT ["java", "-XX:AOTCache=/deployments/app.aot", "-XX:MaxRAMPercentage=75", "@/deployments/parley.options", \
     "-Djava.util.logging.manager=org.jboss.logmanager.LogManager", "-jar", "/deployments/quarkus-run.jar"]

@@ -365,7 +365,7 @@ public class SearchLoad {
                 port = s.getLocalPort();
             }
             ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-jar", Path.of(jar).toAbsolutePath().toString()).directory(dir.toFile()).redirectErrorStream(true)
+                    "@" + Path.of("src/main/jvm/parley.options").toAbsolutePath(), "-jar", Path.of(jar).toAbsolutePath().toString()).directory(dir.toFile()).redirectErrorStream(true)
                     .redirectOutput(dir.resolve("parley.log").toFile());
             pb.environment().put("DATABASE_URL", databaseUrl);
             pb.environment().put("PORT", String.valueOf(port));

@@ -65,7 +65,8 @@ public class StreamLoad {
     static String databaseUrl = null;
     static String pgAdminUrl = "postgresql://postgres@127.0.0.1:5432/postgres";
     static String jar = "target/quarkus-app/quarkus-run.jar";
-    static String parleyJavaOpts = "";
+    /** Parley's JVM options: by default the service's own (src/main/jvm/parley.options, as the README runs it). */
+    static String parleyJavaOpts = "@" + Path.of("src/main/jvm/parley.options").toAbsolutePath();
     static List<String> parleyEnv = new ArrayList<>();
     static final String KEY = "bench-admin-key-0123456789";
     /** The PostgreSQL database under test, whose backends' CPU is counted. */
@@ -111,7 +112,7 @@ public class StreamLoad {
         JsonObject report = new JsonObject().put("backend", backend).put("concurrency", concurrency)
                 .put("seconds", seconds).put("warmupSeconds", warmupSeconds).put("pacingMs", pacingMs)
                 .put("upstream", new JsonObject().put("tokens", tokens).put("delayMs", delayMs))
-                .put("loadAverageAtStart", loadAverage());
+                .put("loadAverageAtStart", loadAverage()).put("parleyJavaOpts", parleyJavaOpts);
 
         // One event loop for every client: the generator must cost less than what it measures.
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1)

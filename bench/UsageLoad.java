@@ -467,7 +467,7 @@ public class UsageLoad {
             p.base = "http://127.0.0.1:" + port;
             p.log = dir.resolve("parley-" + System.nanoTime() + ".log");
             ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-jar", Path.of(jar).toAbsolutePath().toString()).directory(dir.toFile()).redirectErrorStream(true)
+                    "@" + Path.of("src/main/jvm/parley.options").toAbsolutePath(), "-jar", Path.of(jar).toAbsolutePath().toString()).directory(dir.toFile()).redirectErrorStream(true)
                     .redirectOutput(p.log.toFile());
             pb.environment().put("DATABASE_URL", databaseUrl);
             pb.environment().put("PORT", String.valueOf(port));

@@ -59,7 +59,7 @@ public class WebhookBurst {
     static int concurrency = 200;
     static int eventsPerSubscription = 10;
     static String jar = "target/quarkus-app/quarkus-run.jar";
-    static String parleyJavaOpts = "";
+    static String parleyJavaOpts = "@" + Path.of("src/main/jvm/parley.options").toAbsolutePath();
 
     static final String KEY = "bench-admin-key-0123456789";
     static final String SECRET = "whsec_bench_0123456789abcdef0123";
