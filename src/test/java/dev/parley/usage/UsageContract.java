@@ -349,6 +349,72 @@ public abstract class UsageContract {
         }
     }
 
+    /**
+     * Replies that finish at the same moment (PostgreSQL stores them in one statement, SQLite's writer in one commit)
+     * are each stored and counted exactly once; those of a conversation deleted meanwhile are neither stored nor
+     * counted in a rollup, and keep no other from being stored; the tokens of every one count in the month of the
+     * subjects without limits, so that a budget set afterwards knows them.
+     */
+    @Test
+    void repliesFinishingTogetherAreEachStoredAndCountedOnce() {
+        UUID tenantId = tenant.tenant().id();
+        List<UUID> live = List.of(UUID.fromString(conversation(key, FakeUpstream.MODEL)),
+                UUID.fromString(conversation(key, FakeUpstream.MODEL)));
+        UUID gone = UUID.fromString(conversation(key, FakeUpstream.MODEL));
+        as(key).delete("/api/conversations/" + gone).then().statusCode(204);
+        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        java.util.Random random = new java.util.Random(17);
+        List<UUID> keyIds = List.of(UuidV7.next(), UuidV7.next());
+        TurnStore.Admission unlimited = new TurnStore.Admission(java.time.Instant.now(), "usage-test-process", 0,
+                List.of(new TurnStore.Subject(tenantId, "tenant", Limits.NONE)));
+        List<Message> replies = new ArrayList<>();
+        for (int i = 0; i < 240; i++) {
+            UUID conversation = i % 8 == 0 ? gone : live.get(random.nextInt(2));
+            replies.add(new Message(UuidV7.next(), tenantId, conversation, Message.Role.ASSISTANT, "together " + i,
+                    1 + random.nextInt(50), 1 + random.nextInt(90), random.nextInt(4) == 0 ? "length" : "stop",
+                    today.minusDays(random.nextInt(3)).atStartOfDay(ZoneOffset.UTC).toInstant()
+                            .plusSeconds(random.nextInt(86_400)),
+                    keyIds.get(random.nextInt(2)), random.nextBoolean() ? "model-a" : "model-b"));
+        }
+        // every finish subscribed before any is answered
+        List<java.util.concurrent.CompletableFuture<Boolean>> finishing = replies.stream()
+                .map(r -> turns.finish(new TurnStore.TurnEnd(r, unlimited)).subscribeAsCompletionStage()).toList();
+        Map<String, Counted> expected = new TreeMap<>();
+        long spent = 0;
+        for (int i = 0; i < replies.size(); i++) {
+            Message m = replies.get(i);
+            boolean kept = !m.conversationId().equals(gone);
+            assertThat(finishing.get(i).join()).as("reply %d stored", i).isEqualTo(kept);
+            spent += m.tokensIn() + m.tokensOut();
+            if (kept) {
+                Counted was = expected.getOrDefault(m.model() + "|" + m.keyId(), new Counted(0, 0, 0, Map.of()));
+                Map<String, Long> reasons = new TreeMap<>(was.finishReasons());
+                reasons.merge(m.finishReason(), 1L, Long::sum);
+                expected.put(m.model() + "|" + m.keyId(), new Counted(was.turns() + 1,
+                        was.tokensIn() + m.tokensIn(), was.tokensOut() + m.tokensOut(), reasons));
+            }
+        }
+        for (UUID conversation : live) {
+            assertThat(stored(tenantId, conversation.toString())).extracting(Message::id).containsExactlyInAnyOrderElementsOf(
+                    replies.stream().filter(r -> r.conversationId().equals(conversation)).map(Message::id).toList());
+        }
+        assertThat(stored(tenantId, gone.toString())).isEmpty();
+        List<Map<String, Object>> items = as(key).queryParam("from", today.minusDays(5).toString())
+                .queryParam("to", today.toString()).queryParam("groupBy", "model,key").get("/api/usage").then()
+                .statusCode(200).extract().jsonPath().getList("items");
+        Map<String, Counted> reported = new TreeMap<>();
+        for (Map<String, Object> item : items) {
+            reported.put(item.get("model") + "|" + item.get("keyId"), Counted.of(item));
+        }
+        assertThat(reported).isEqualTo(expected);
+        // the month so far holds every reply's tokens: a budget of exactly that is spent, one more token is not
+        String conversation = live.get(0).toString();
+        putTenantLimits(tenantId, "{\"monthlyTokenBudget\":" + spent + "}");
+        problem(turn(key, conversation, "over"), 429, "budget-exhausted");
+        putTenantLimits(tenantId, "{\"monthlyTokenBudget\":" + (spent + 1) + "}");
+        turn(key, conversation, "within").then().statusCode(200);
+    }
+
     @Test
     void badReportQuestionsAreProblemsThatNameTheMistake() {
         problem(as(key).queryParam("groupBy", "week").get("/api/usage"), 400, "invalid-request")

@@ -29,7 +29,8 @@ import io.vertx.mutiny.sqlclient.Tuple;
 
 /**
  * A turn's two writes, each one statement on the Vert.x reactive pool (the hot path, so plain SQL rather than
- * Hibernate sessions). Every replica shares the counters: the admission's checks are atomic upserts on one row per
+ * Hibernate sessions); the second is shared with the turns that finish at the same time ({@link PgReplyBatches}).
+ * Every replica shares the counters: the admission's checks are atomic upserts on one row per
  * subject and window, all in one statement, and the month row, which every admission of a subject updates first, holds
  * its row lock to the end of the transaction, so one subject's admissions are serialised across replicas without any
  * table lock. With limits, the turn's first write (its messages and its admission) and its settlement run on the
@@ -47,11 +48,14 @@ public class PgTurnStore implements TurnStore {
     private final InjectableInstance<Pool> pool;
     private final PgAdmissionLanes lanes;
     private final PgCounterLeases leases;
+    private final PgReplyBatches replies;
 
-    PgTurnStore(InjectableInstance<Pool> pool, PgAdmissionLanes lanes, PgCounterLeases leases) {
+    PgTurnStore(InjectableInstance<Pool> pool, PgAdmissionLanes lanes, PgCounterLeases leases,
+            PgReplyBatches replies) {
         this.pool = pool;
         this.lanes = lanes;
         this.leases = leases;
+        this.replies = replies;
     }
 
     static OffsetDateTime at(Instant i) {
@@ -159,66 +163,23 @@ public class PgTurnStore implements TurnStore {
     }
 
     /**
-     * The reply and its seven rollups in one statement (data-modifying CTEs), so one round trip and one implicit
-     * transaction: the reply is stored only if its conversation is still the tenant's (the conversation's update
-     * returns it) and the rollups count only a stored reply. The reservation is settled either way: for subjects with
-     * limits first, on the tenant's admission connection (its commit made durable by the reply's); the month counter
-     * of a subject without limits (kept so that a budget set in the middle of a month knows the month so far) in the
-     * reply's statement.
+     * The reply and its seven rollups in one statement ({@link PgReplyBatches}, which stores the replies of turns
+     * that finish together in one statement), so one round trip and one implicit transaction: the reply is stored only
+     * if its conversation is still the tenant's and the rollups count only a stored reply. The reservation is settled
+     * either way: for subjects with limits first, on the tenant's admission connection (its commit made durable by the
+     * reply's); the month counter of a subject without limits (kept so that a budget set in the middle of a month
+     * knows the month so far) in the reply's statement.
      */
     @Override
     public Uni<Boolean> finish(TurnEnd end) {
         Message reply = end.reply();
-        List<Object> p = new ArrayList<>();
-        StringBuilder sql = new StringBuilder("WITH conv AS (");
-        touch(sql, p, reply);
-        sql.append(", msg AS (");
-        insertMessages(sql, p, List.of(reply));
-        sql.append(" RETURNING tenant_id, tokens_in, tokens_out)");
-        String day = TurnStore.day(reply.createdAt());
-        int dayParam = param(p, day);
-        int month = param(p, day.substring(0, 7));
-        int year = param(p, day.substring(0, 4));
-        int key = param(p, reply.keyId() == null ? UNKNOWN_KEY : reply.keyId());
-        int model = param(p, reply.model() == null ? "unknown" : reply.model());
-        int reason = param(p, reply.finishReason() == null ? "stop" : reply.finishReason());
-        String[][] rollups = {
-            {"usage_daily", "tenant_id, day, key_id, model, finish_reason", "tenant_id, $" + dayParam + "::text, $"
-                    + key + "::uuid, $" + model + "::text, $" + reason + "::text"},
-            {"usage_tenant_daily", "tenant_id, day, model, finish_reason", "tenant_id, $" + dayParam + "::text, $"
-                    + model + "::text, $" + reason + "::text"},
-            {"usage_key_monthly", "tenant_id, month, key_id, model, finish_reason", "tenant_id, $" + month
-                    + "::text, $" + key + "::uuid, $" + model + "::text, $" + reason + "::text"},
-            {"usage_key_only_daily", "tenant_id, day, key_id, finish_reason", "tenant_id, $" + dayParam + "::text, $"
-                    + key + "::uuid, $" + reason + "::text"},
-            {"usage_key_only_monthly", "tenant_id, month, key_id, finish_reason", "tenant_id, $" + month
-                    + "::text, $" + key + "::uuid, $" + reason + "::text"},
-            {"usage_key_yearly", "tenant_id, year, key_id, model, finish_reason", "tenant_id, $" + year
-                    + "::text, $" + key + "::uuid, $" + model + "::text, $" + reason + "::text"},
-            {"usage_key_only_yearly", "tenant_id, year, key_id, finish_reason", "tenant_id, $" + year
-                    + "::text, $" + key + "::uuid, $" + reason + "::text"}};
-        for (int i = 0; i < rollups.length; i++) {
-            String[] r = rollups[i];
-            sql.append(", r").append(i).append(" AS (INSERT INTO ").append(r[0]).append(" (id, ").append(r[1])
-                    .append(", turns, tokens_in, tokens_out) SELECT $").append(param(p, UuidV7.next()))
-                    .append("::uuid, ").append(r[2]).append(", 1, tokens_in, tokens_out FROM msg ON CONFLICT (")
-                    .append(r[1]).append(") DO UPDATE SET turns = ").append(r[0])
-                    .append(".turns + 1, tokens_in = ").append(r[0]).append(".tokens_in + excluded.tokens_in, ")
-                    .append("tokens_out = ").append(r[0]).append(".tokens_out + excluded.tokens_out RETURNING 1)");
-        }
         Admission a = end.admission();
         long spent = (long) reply.tokensIn() + reply.tokensOut();
         List<Subject> limited = a == null ? List.of() : a.subjects().stream().filter(s -> s.limits().any()).toList();
-        List<String> unlimitedMonths = a == null ? List.of()
-                : settle(sql, p, a, a.subjects().stream().filter(s -> !s.limits().any()).toList(), spent);
-        // read every CTE, in order: the rollups, then the counter rows in the admission's order
-        sql.append(" SELECT (SELECT count(*) FROM msg) AS stored");
-        for (int i = 0; i < rollups.length; i++) {
-            sql.append(", (SELECT count(*) FROM r").append(i).append(")");
-        }
-        readAll(sql, unlimitedMonths);
-        Uni<Boolean> store = Uni.createFrom().deferred(() -> pool.get().preparedQuery(sql.toString())
-                .execute(Tuple.from(p)).map(rows -> rows.iterator().next().getLong("stored") > 0));
+        List<UUID> unlimited = a == null ? List.of()
+                : a.subjects().stream().filter(s -> !s.limits().any()).map(Subject::id).toList();
+        Uni<Boolean> store = Uni.createFrom().deferred(() -> replies.store(reply, unlimited,
+                a == null ? null : a.month(), spent));
         if (limited.isEmpty()) {
             return store;
         }
