@@ -57,7 +57,8 @@ class PgReplyBatches {
             new Rollup("usage_tenant_daily", "tenant_id, day, model, finish_reason", "tenant_id, day, rmodel, rreason"),
             new Rollup("usage_key_monthly", "tenant_id, month, key_id, model, finish_reason",
                     "tenant_id, month, rkey, rmodel, rreason"),
-            new Rollup("usage_key_only_daily", "tenant_id, day, key_id, finish_reason", "tenant_id, day, rkey, rreason"),
+            new Rollup("usage_key_only_daily", "tenant_id, day, key_id, finish_reason",
+                    "tenant_id, day, rkey, rreason"),
             new Rollup("usage_key_only_monthly", "tenant_id, month, key_id, finish_reason",
                     "tenant_id, month, rkey, rreason"),
             new Rollup("usage_key_yearly", "tenant_id, year, key_id, model, finish_reason",
@@ -78,8 +79,8 @@ class PgReplyBatches {
      * {@code msg} inserts the replies of the conversations it returned, {@code ok} is those replies, and the rollups
      * add them up, one row update per group. {@code w} adds the tokens to the month counters of subjects without
      * limits (summed per counter by Parley; counted whether or not the reply was stored, as a limit counts the
-     * tokens spent). Rows are locked in one order in every statement (each insert sorted by its key, the CTEs read one after
-     * another), so two statements wait for each other rather than deadlock.
+     * tokens spent). Rows are locked in one order in every statement (each insert sorted by its key, the CTEs read
+     * one after another), so two statements wait for each other rather than deadlock.
      */
     static final String MANY = sql(false);
 
@@ -131,9 +132,10 @@ class PgReplyBatches {
                     .append(".tokens_in + excluded.tokens_in, tokens_out = ").append(r.table())
                     .append(".tokens_out + excluded.tokens_out RETURNING 1)");
         }
-        sql.append(", w AS (INSERT INTO usage_windows (id, subject_id, period, requests, tokens) SELECT id, subject_id, ")
-                .append("period, 0, tokens FROM unnest($17::uuid[], $18::uuid[], $19::text[], $20::bigint[]) AS ")
-                .append("w(id, subject_id, period, tokens) ORDER BY subject_id, period ON CONFLICT (subject_id, period) ")
+        sql.append(", w AS (INSERT INTO usage_windows (id, subject_id, period, requests, tokens) SELECT id, ")
+                .append("subject_id, period, 0, tokens FROM unnest($17::uuid[], $18::uuid[], $19::text[], ")
+                .append("$20::bigint[]) AS w(id, subject_id, period, tokens) ORDER BY subject_id, period ")
+                .append("ON CONFLICT (subject_id, period) ")
                 .append("DO UPDATE SET tokens = usage_windows.tokens + excluded.tokens RETURNING 1)")
                 .append(" SELECT (SELECT array_agg(id) FROM msg) AS stored");
         for (int i = 0; i < ROLLUPS.size(); i++) {
@@ -192,6 +194,10 @@ class PgReplyBatches {
     }
 
     private void run(List<Pending> batch) {
+        if (batch.size() == 1) {
+            alone(batch.get(0), this::next);
+            return;
+        }
         execute(batch).subscribe().with(stored -> {
             try {
                 answer(batch, stored);
@@ -199,40 +205,33 @@ class PgReplyBatches {
                 next();
             }
         }, failure -> {
-            if (batch.size() > 1) {
-                oneByOne(batch);
-                return;
-            }
-            try {
-                tell(batch.get(0), null, failure);
-            } finally {
-                next();
+            // a reply of the statement may be what failed it: each by itself, so that only such a reply fails
+            AtomicInteger left = new AtomicInteger(batch.size());
+            for (Pending p : batch) {
+                alone(p, () -> {
+                    if (left.decrementAndGet() == 0) {
+                        next();
+                    }
+                });
             }
         });
     }
 
-    /** Stores each reply of a failed statement by itself, so that only the turns whose own write fails fail. */
-    private void oneByOne(List<Pending> batch) {
-        AtomicInteger left = new AtomicInteger(batch.size());
-        for (Pending p : batch) {
-            execute(List.of(p)).subscribe().with(stored -> {
-                try {
-                    answer(List.of(p), stored);
-                } finally {
-                    if (left.decrementAndGet() == 0) {
-                        next();
-                    }
-                }
-            }, failure -> {
-                try {
-                    tell(p, null, failure);
-                } finally {
-                    if (left.decrementAndGet() == 0) {
-                        next();
-                    }
-                }
-            });
-        }
+    /** Stores one reply in a statement of its own and answers its turn, then runs {@code then}. */
+    private void alone(Pending p, Runnable then) {
+        execute(List.of(p)).subscribe().with(stored -> {
+            try {
+                answer(List.of(p), stored);
+            } finally {
+                then.run();
+            }
+        }, failure -> {
+            try {
+                tell(p, null, failure);
+            } finally {
+                then.run();
+            }
+        });
     }
 
     private static void answer(List<Pending> batch, Set<UUID> stored) {

@@ -178,8 +178,8 @@ public class PgTurnStore implements TurnStore {
         List<Subject> limited = a == null ? List.of() : a.subjects().stream().filter(s -> s.limits().any()).toList();
         List<UUID> unlimited = a == null ? List.of()
                 : a.subjects().stream().filter(s -> !s.limits().any()).map(Subject::id).toList();
-        Uni<Boolean> store = Uni.createFrom().deferred(() -> replies.store(reply, unlimited,
-                a == null ? null : a.month(), spent));
+        // runs when subscribed: after the settlement below, where there is one
+        Uni<Boolean> store = replies.store(reply, unlimited, a == null ? null : a.month(), spent);
         if (limited.isEmpty()) {
             return store;
         }
@@ -367,7 +367,8 @@ public class PgTurnStore implements TurnStore {
     // --- settlement ----------------------------------------------------------------------------------------------
 
     /**
-     * Appends the settlement of the reservation of {@code subjects} as CTEs (each starting with a comma): each
+     * Appends the settlement of the reservation of {@code subjects}, all with limits (the month counters of subjects
+     * without are the reply's statement's, {@link PgReplyBatches}), as CTEs (each starting with a comma): each
      * subject's month window (an upsert: the month may have turned since the admission) and minute window, then the
      * process's own in-flight rows, then the subjects' totals, each decremented only if its own row was (the
      * housekeeping may have taken the row away, and its turns from the total, when this process stopped beating for a
@@ -383,14 +384,14 @@ public class PgTurnStore implements TurnStore {
         int instance = -1;
         for (Subject s : subjects) {
             Limits l = s.limits();
-            long reserved = l.any() ? a.reservedTokens() : 0;
             int subject = param(p, s.id());
             String month = "s" + windows.size();
             windows.add(month);
             with.append(", ").append(month).append(" AS (INSERT INTO usage_windows (id, subject_id, period, ")
                     .append("requests, tokens) VALUES ($").append(param(p, UuidV7.next())).append("::uuid, $")
                     .append(subject).append("::uuid, $").append(param(p, a.month())).append("::text, 0, $")
-                    .append(param(p, spent - reserved)).append("::bigint) ON CONFLICT (subject_id, period) DO UPDATE ")
+                    .append(param(p, spent - a.reservedTokens()))
+                    .append("::bigint) ON CONFLICT (subject_id, period) DO UPDATE ")
                     .append("SET tokens = usage_windows.tokens + excluded.tokens RETURNING 1)");
             if (l.perMinute()) {
                 String minute = "s" + windows.size();
