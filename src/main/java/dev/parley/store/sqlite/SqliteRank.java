@@ -41,6 +41,15 @@ final class SqliteRank {
     }
 
     private final Map<String, Count> counts = new ConcurrentHashMap<>();
+    private final SqlitePrefixes prefixes;
+
+    SqliteRank(SqlitePrefixes prefixes) {
+        this.prefixes = prefixes;
+    }
+
+    SqliteRank() {
+        this(new SqlitePrefixes());
+    }
 
     /** The index's size: messages indexed and their words in all. */
     record Collection(long rows, long words) {
@@ -185,20 +194,18 @@ final class SqliteRank {
 
     /** How many indexed messages hold {@code word} (or, for a prefix, a word it begins: summed per word). */
     private long messagesWith(Connection c, String word, boolean prefix) throws SQLException {
-        String key = (prefix ? "*" : "=") + word;
+        if (prefix) {
+            return prefixes.vocabulary(c, word).messages();
+        }
         long now = System.nanoTime();
-        Count cached = counts.get(key);
+        Count cached = counts.get(word);
         if (cached != null && now - cached.at() < COUNT_TTL_NANOS) {
             return cached.messages();
         }
-        String sql = prefix ? "SELECT coalesce(sum(doc), 0) FROM messages_fts_vocab WHERE term >= ? AND term < ?"
-                : "SELECT coalesce(sum(doc), 0) FROM messages_fts_vocab WHERE term = ?";
         long n;
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT coalesce(sum(doc), 0) FROM messages_fts_vocab WHERE term = ?")) {
             ps.setString(1, word);
-            if (prefix) {
-                ps.setString(2, word + Character.toString(Character.MAX_CODE_POINT));
-            }
             try (ResultSet rs = ps.executeQuery()) {
                 n = rs.next() ? rs.getLong(1) : 0;
             }
@@ -206,7 +213,7 @@ final class SqliteRank {
         if (counts.size() >= MAX_COUNTS) {
             counts.clear();
         }
-        counts.put(key, new Count(n, now));
+        counts.put(word, new Count(n, now));
         return n;
     }
 }

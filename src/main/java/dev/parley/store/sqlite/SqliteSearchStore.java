@@ -22,6 +22,7 @@ import dev.parley.store.Message;
 import dev.parley.store.SearchCursor;
 import dev.parley.store.SearchQuery;
 import dev.parley.store.SearchStore;
+import dev.parley.store.SearchText;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -36,7 +37,8 @@ import io.smallrye.mutiny.Uni;
 public class SqliteSearchStore implements SearchStore {
 
     private final SqliteReaders readers;
-    private final SqliteRank rank = new SqliteRank();
+    private final SqlitePrefixes prefixes = new SqlitePrefixes();
+    private final SqliteRank rank = new SqliteRank(prefixes);
 
     SqliteSearchStore(SqliteReaders readers) {
         this.readers = readers;
@@ -47,15 +49,49 @@ public class SqliteSearchStore implements SearchStore {
      * tokenizes like the text (a string of several tokens is a phrase), so nothing the user typed is read as FTS5
      * syntax: {@code ("a" AND "b c" AND "d"*) NOT ("x" OR "y")}. The tenant is not part of it: it is a rowid range.
      */
-    static String matchExpression(SearchQuery query) {
-        String included = query.included().stream().map(SqliteSearchStore::quoted)
-                .collect(Collectors.joining(" AND ", "(", ")"));
-        List<SearchQuery.Term> excluded = query.excludedTerms();
-        if (excluded.isEmpty()) {
-            return included;
+    static String matchExpression(SearchQuery query) throws SQLException {
+        return matchExpression(query, term -> null);
+    }
+
+    /** The words of the index a prefix term begins ({@link SqlitePrefixes}), or null for FTS5's prefix query. */
+    interface Expansions {
+        List<String> of(SearchQuery.Term prefix) throws SQLException;
+    }
+
+    /**
+     * As {@link #matchExpression(SearchQuery)}, with each prefix term that has an expansion written as the words it
+     * begins: {@code ("masi" OR "masika")} for {@code "masi"*}, the same matches.
+     */
+    static String matchExpression(SearchQuery query, Expansions expansions) throws SQLException {
+        StringBuilder sql = new StringBuilder("(");
+        List<SearchQuery.Term> included = query.included();
+        for (int i = 0; i < included.size(); i++) {
+            sql.append(i == 0 ? "" : " AND ").append(term(included.get(i), expansions));
         }
-        return included + " NOT " + excluded.stream().map(SqliteSearchStore::quoted)
-                .collect(Collectors.joining(" OR ", "(", ")"));
+        sql.append(')');
+        List<SearchQuery.Term> excluded = query.excludedTerms();
+        if (!excluded.isEmpty()) {
+            sql.append(" NOT (");
+            for (int i = 0; i < excluded.size(); i++) {
+                sql.append(i == 0 ? "" : " OR ").append(term(excluded.get(i), expansions));
+            }
+            sql.append(')');
+        }
+        return sql.toString();
+    }
+
+    private static String term(SearchQuery.Term term, Expansions expansions) throws SQLException {
+        List<String> words = term.kind() == SearchQuery.Kind.PREFIX ? expansions.of(term) : null;
+        if (words == null || words.isEmpty()) {
+            return quoted(term); // an empty expansion: no word begins so, and FTS5 finds that out quickly
+        }
+        return words.stream().map(w -> "\"" + w + "\"").collect(Collectors.joining(" OR ", "(", ")"));
+    }
+
+    /** The expansion of a prefix term of one word; multi-word prefixes (a phrase whose last word continues) stay. */
+    private List<String> expansion(Connection c, SearchQuery.Term term, UUID tenantId) throws SQLException {
+        List<String> words = SearchText.needle(term);
+        return words.size() == 1 ? prefixes.words(c, words.get(0), tenantId) : null;
     }
 
     /** The index's rowids hold the tenant's number above this many bits, the message's rowid below (V12). */
@@ -68,12 +104,12 @@ public class SqliteSearchStore implements SearchStore {
 
     @Override
     public Uni<Page> search(UUID tenantId, SearchQuery query, Filter filter, SearchCursor after, int limit) {
-        String match = matchExpression(query);
         return readers.read(c -> {
             Long number = tenantNumber(c, tenantId);
             if (number == null) {
                 return new Page(List.of(), null); // nothing of this tenant's was ever indexed
             }
+            String match = matchExpression(query, term -> expansion(c, term, tenantId));
             Range range = new Range(number << TENANT_SHIFT, (number + 1) << TENANT_SHIFT);
             List<Hit> rows;
             SearchCursor.Floor floor;
