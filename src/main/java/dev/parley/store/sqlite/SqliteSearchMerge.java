@@ -15,8 +15,8 @@ import dev.parley.store.StoreOverloadedException;
 /**
  * Merges the search index's segments while the writer has nothing else to do. Since V12 a write transaction only adds
  * its own small segment to the FTS5 index (automerge 0), which keeps the index's cost to the write path low; the
- * segments are merged here, a few pages per writer operation, whenever the writer has been idle for a moment, so that
- * searches read few segments. Under a write load that leaves no idle time FTS5 itself merges a level once it holds 16
+ * segments are merged here, a few pages per writer operation, whenever the writer's queue is empty, so that searches
+ * read few segments. Under a write load that leaves no idle time FTS5 itself merges a level once it holds 16
  * segments (crisismerge).
  */
 @ApplicationScoped
@@ -27,8 +27,6 @@ class SqliteSearchMerge {
     /** Pages per merge step: a few milliseconds, so a write that arrives meanwhile waits only briefly. */
     static final int PAGES = 64;
     private static final Duration IDLE_CHECK = Duration.ofSeconds(1);
-    /** How long the writer must commit nothing before a merge step runs. */
-    static final Duration QUIET = Duration.ofMillis(20);
 
     private final SqliteWriter writer;
 
@@ -67,39 +65,28 @@ class SqliteSearchMerge {
         long settledAt = -1; // the writer's commit count when merging last found nothing to do
         while (writer.isRunning()) {
             boolean merged = false;
-            long commits = writer.commits();
-            try {
-                if (commits != settledAt && quiet(commits)) {
+            if (writer.queueDepth() == 0 && writer.commits() != settledAt) {
+                try {
                     merged = writer.submit("search-merge", c -> mergeStep(c, PAGES)).await().indefinitely();
                     if (!merged) {
                         settledAt = writer.commits(); // nothing written since: nothing new to merge
                     }
+                } catch (StoreOverloadedException e) {
+                    merged = false;
+                } catch (RuntimeException e) {
+                    if (writer.isRunning()) {
+                        LOG.warnf("Search index: merging segments failed: %s; tries again later", e.getMessage());
+                    }
                 }
-                if (!merged) {
+            }
+            if (!merged) {
+                try {
                     Thread.sleep(IDLE_CHECK.toMillis());
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            } catch (StoreOverloadedException e) {
-                // the writer is busy after all: try again later
-            } catch (RuntimeException e) {
-                if (writer.isRunning()) {
-                    LOG.warnf("Search index: merging segments failed: %s; tries again later", e.getMessage());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
                 }
             }
         }
-    }
-
-    /**
-     * Whether the writer is idle: nothing queued, and no commit for {@link #QUIET} after {@code commits}. An empty
-     * queue alone is not idleness: under a steady stream of writes it is empty between most commits, and merging
-     * there put a merge step between every few transactions (FTS5's automerge with extra steps), most of what the
-     * index then cost the write path. Under a load that never leaves the writer quiet for that long, crisismerge
-     * bounds the segments.
-     */
-    private boolean quiet(long commits) throws InterruptedException {
-        Thread.sleep(QUIET.toMillis());
-        return writer.queueDepth() == 0 && writer.commits() == commits;
     }
 }
