@@ -73,23 +73,30 @@ final class SqlitePrefixes {
 
     /** The vocabulary of a folded prefix, read again when older than the TTL. */
     Vocabulary vocabulary(Connection c, String prefix) throws SQLException {
-        long now = System.nanoTime();
         Vocabulary cached = cache.get(prefix);
-        if (cached != null && now - cached.at() < TTL_NANOS) {
-            return cached;
-        }
-        return read(c, prefix, now);
+        return fresh(cached) ? cached : read(c, prefix, newest(c));
     }
 
-    private Vocabulary read(Connection c, String prefix, long now) throws SQLException {
-        long upto;
-        boolean backfilling;
-        try (PreparedStatement ps = c.prepareStatement("SELECT (SELECT coalesce(max(rowid), 0) FROM messages), "
-                + "(SELECT coalesce(max(pending_upto), 0) FROM messages_fts_backfill)");
+    private static boolean fresh(Vocabulary v) {
+        return v != null && System.nanoTime() - v.at() < TTL_NANOS;
+    }
+
+    /** The highest rowid of {@code messages}: what was stored last. */
+    private static long newest(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT coalesce(max(rowid), 0) FROM messages");
                 ResultSet rs = ps.executeQuery()) {
             rs.next();
-            upto = rs.getLong(1);
-            backfilling = rs.getLong(2) > 0;
+            return rs.getLong(1);
+        }
+    }
+
+    /** Reads the vocabulary of a prefix as of {@code upto}, the newest rowid in the caller's read transaction. */
+    private Vocabulary read(Connection c, String prefix, long upto) throws SQLException {
+        boolean backfilling;
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT coalesce(max(pending_upto), 0) FROM messages_fts_backfill");
+                ResultSet rs = ps.executeQuery()) {
+            backfilling = rs.next() && rs.getLong(1) > 0;
         }
         List<String> words = new ArrayList<>();
         long messages = 0;
@@ -109,7 +116,8 @@ final class SqlitePrefixes {
                 }
             }
         }
-        Vocabulary v = new Vocabulary(backfilling || words == null ? null : List.copyOf(words), messages, upto, now);
+        Vocabulary v = new Vocabulary(backfilling || words == null ? null : List.copyOf(words), messages, upto,
+                System.nanoTime());
         if (cache.size() >= MAX_PREFIXES) {
             cache.clear();
         }
@@ -125,21 +133,13 @@ final class SqlitePrefixes {
         if (!expandable(prefix)) {
             return null;
         }
-        Vocabulary v = vocabulary(c, prefix);
+        long newest = newest(c);
+        Vocabulary v = cache.get(prefix);
+        if (!fresh(v) || newest - v.upto() > MAX_NEW_MESSAGES) {
+            v = read(c, prefix, newest);
+        }
         if (v.words() == null) {
             return null;
-        }
-        long newest;
-        try (PreparedStatement ps = c.prepareStatement("SELECT coalesce(max(rowid), 0) FROM messages");
-                ResultSet rs = ps.executeQuery()) {
-            rs.next();
-            newest = rs.getLong(1);
-        }
-        if (newest - v.upto() > MAX_NEW_MESSAGES) {
-            v = read(c, prefix, System.nanoTime());
-            if (v.words() == null) {
-                return null;
-            }
         }
         if (newest <= v.upto()) {
             return v.words();

@@ -63,21 +63,19 @@ public class SqliteSearchStore implements SearchStore {
      * begins: {@code ("masi" OR "masika")} for {@code "masi"*}, the same matches.
      */
     static String matchExpression(SearchQuery query, Expansions expansions) throws SQLException {
-        StringBuilder sql = new StringBuilder("(");
-        List<SearchQuery.Term> included = query.included();
-        for (int i = 0; i < included.size(); i++) {
-            sql.append(i == 0 ? "" : " AND ").append(term(included.get(i), expansions));
-        }
-        sql.append(')');
+        String included = joined(query.included(), " AND ", expansions);
         List<SearchQuery.Term> excluded = query.excludedTerms();
-        if (!excluded.isEmpty()) {
-            sql.append(" NOT (");
-            for (int i = 0; i < excluded.size(); i++) {
-                sql.append(i == 0 ? "" : " OR ").append(term(excluded.get(i), expansions));
-            }
-            sql.append(')');
+        return excluded.isEmpty() ? included : included + " NOT " + joined(excluded, " OR ", expansions);
+    }
+
+    /** The terms, each as {@link #term}, joined by {@code operator}, in parentheses. */
+    private static String joined(List<SearchQuery.Term> terms, String operator, Expansions expansions)
+            throws SQLException {
+        StringBuilder sql = new StringBuilder("(");
+        for (int i = 0; i < terms.size(); i++) {
+            sql.append(i == 0 ? "" : operator).append(term(terms.get(i), expansions));
         }
-        return sql.toString();
+        return sql.append(')').toString();
     }
 
     private static String term(SearchQuery.Term term, Expansions expansions) throws SQLException {
