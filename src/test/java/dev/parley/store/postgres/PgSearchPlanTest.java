@@ -117,6 +117,13 @@ class PgSearchPlanTest {
     }
 
     @Test
+    void theSearchColumnKeepsTenThousandCommonLexemes() {
+        // V16: at the default target (100) PostgreSQL keeps 1,000, too few to see a prefix's words at a million messages
+        assertThat(result(pool.query("SELECT attstattarget FROM pg_attribute WHERE attrelid = 'messages'::regclass "
+                + "AND attname = 'search'").execute()).iterator().next().getInteger("attstattarget")).isEqualTo(1000);
+    }
+
+    @Test
     void theStatisticsShareOfAPrefixSumsTheLexemesItBegins() {
         PgSearchStore.LexemeStats stats = new PgSearchStore.LexemeStats(List.of("ferry", "ferries", "fern", "naxos"),
                 List.of(0.01, 0.02, 0.005, 0.3, 0.001, 0.3, 0.0), 0);
