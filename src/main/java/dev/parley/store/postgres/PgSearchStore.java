@@ -247,20 +247,42 @@ public class PgSearchStore implements SearchStore {
     /** How long PostgreSQL's statistics of the indexed words are kept before they are read again. */
     private static final long STATS_MAX_AGE_NANOS = TimeUnit.MINUTES.toNanos(1);
 
-    /** The most common lexemes of {@code messages.search} and their shares of the messages, from pg_stats. */
-    record LexemeStats(List<String> lexemes, List<Double> shares, long readAt) {
+    /**
+     * The most common lexemes of {@code messages.search} and their shares of the messages, from pg_stats: the lexemes
+     * sorted, with the running sum of their shares, so that a prefix's share is two binary searches (V16 keeps 10,000).
+     */
+    record LexemeStats(String[] sorted, double[] sums, long readAt) {
 
-        static final LexemeStats NONE = new LexemeStats(List.of(), List.of(), Long.MIN_VALUE);
+        static final LexemeStats NONE = of(List.of(), List.of(), Long.MIN_VALUE);
+
+        /**
+         * From pg_stats' two arrays: {@code shares} may be longer than {@code lexemes} (PostgreSQL appends the lowest
+         * and highest share and the share of empty values), the lexemes past the shares count for nothing.
+         */
+        static LexemeStats of(List<String> lexemes, List<Double> shares, long readAt) {
+            Integer[] order = new Integer[lexemes.size()];
+            for (int i = 0; i < order.length; i++) {
+                order[i] = i;
+            }
+            java.util.Arrays.sort(order, (a, b) -> lexemes.get(a).compareTo(lexemes.get(b)));
+            String[] sorted = new String[order.length];
+            double[] sums = new double[order.length + 1];
+            for (int i = 0; i < order.length; i++) {
+                sorted[i] = lexemes.get(order[i]);
+                sums[i + 1] = sums[i] + (order[i] < shares.size() ? shares.get(order[i]) : 0);
+            }
+            return new LexemeStats(sorted, sums, readAt);
+        }
 
         /** The share of the messages holding a lexeme that starts with {@code prefix}, as far as the stats know. */
         double prefixShare(String prefix) {
-            double share = 0;
-            for (int i = 0; i < lexemes.size() && i < shares.size(); i++) {
-                if (lexemes.get(i).startsWith(prefix)) {
-                    share += shares.get(i);
-                }
-            }
-            return share;
+            // the lexemes starting with the prefix sort from the prefix itself up to the prefix followed by U+FFFF
+            return sums[firstAtLeast(prefix + Character.MAX_VALUE)] - sums[firstAtLeast(prefix)];
+        }
+
+        private int firstAtLeast(String key) {
+            int i = java.util.Arrays.binarySearch(sorted, key);
+            return i >= 0 ? i : -i - 1;
         }
     }
 
@@ -326,7 +348,7 @@ public class PgSearchStore implements SearchStore {
                     if (rows.size() == 0) {
                         analyzeOnce();
                     }
-                    LexemeStats read = new LexemeStats(List.of(), List.of(), System.nanoTime());
+                    LexemeStats read = LexemeStats.of(List.of(), List.of(), System.nanoTime());
                     for (Row row : rows) {
                         String[] lexemes = row.getArrayOfStrings("lexemes");
                         Float[] shares = row.getArrayOfFloats("shares");
@@ -335,7 +357,7 @@ public class PgSearchStore implements SearchStore {
                             for (Float f : shares) {
                                 s.add(f.doubleValue());
                             }
-                            read = new LexemeStats(List.of(lexemes), s, read.readAt());
+                            read = LexemeStats.of(List.of(lexemes), s, read.readAt());
                         }
                     }
                     stats = read;

@@ -125,12 +125,40 @@ class PgSearchPlanTest {
 
     @Test
     void theStatisticsShareOfAPrefixSumsTheLexemesItBegins() {
-        PgSearchStore.LexemeStats stats = new PgSearchStore.LexemeStats(List.of("ferry", "ferries", "fern", "naxos"),
-                List.of(0.01, 0.02, 0.005, 0.3, 0.001, 0.3, 0.0), 0);
+        PgSearchStore.LexemeStats stats = PgSearchStore.LexemeStats.of(List.of("ferry", "ferries", "fern", "naxos",
+                "fe", "f"), List.of(0.01, 0.02, 0.005, 0.3, 0.04, 0.07, 0.001, 0.3, 0.0), 0);
         assertThat(stats.prefixShare("ferr")).isEqualTo(0.03, org.assertj.core.api.Assertions.within(1e-9));
         assertThat(stats.prefixShare("fer")).isEqualTo(0.035, org.assertj.core.api.Assertions.within(1e-9));
+        assertThat(stats.prefixShare("fe")).isEqualTo(0.075, org.assertj.core.api.Assertions.within(1e-9));
+        assertThat(stats.prefixShare("f")).isEqualTo(0.145, org.assertj.core.api.Assertions.within(1e-9));
+        assertThat(stats.prefixShare("ferry")).isEqualTo(0.01, org.assertj.core.api.Assertions.within(1e-9));
         assertThat(stats.prefixShare("nax")).isEqualTo(0.3);
         assertThat(stats.prefixShare("zzz")).isZero();
+        assertThat(stats.prefixShare("a")).isZero();
+        assertThat(PgSearchStore.LexemeStats.NONE.prefixShare("fer")).isZero();
+        // against the plain sum over every lexeme, for many prefixes of a larger vocabulary
+        java.util.Random r = new java.util.Random(4);
+        List<String> lexemes = new ArrayList<>();
+        List<Double> shares = new ArrayList<>();
+        for (int i = 0; i < 3_000; i++) {
+            StringBuilder w = new StringBuilder();
+            for (int k = 0, n = 1 + r.nextInt(7); k < n; k++) {
+                w.append((char) ('a' + r.nextInt(4)));
+            }
+            if (!lexemes.contains(w.toString())) {
+                lexemes.add(w.toString());
+                shares.add(r.nextDouble() / 1000);
+            }
+        }
+        PgSearchStore.LexemeStats many = PgSearchStore.LexemeStats.of(lexemes, shares, 0);
+        for (String prefix : List.of("a", "ab", "abc", "dd", "cab", "bbbb", "dcba", "abcdabc", "e")) {
+            double expected = 0;
+            for (int i = 0; i < lexemes.size(); i++) {
+                expected += lexemes.get(i).startsWith(prefix) ? shares.get(i) : 0;
+            }
+            assertThat(many.prefixShare(prefix)).as(prefix).isEqualTo(expected, org.assertj.core.api.Assertions
+                    .within(1e-9));
+        }
         assertThat(SearchQuery.fold("Café")).isEqualTo("cafe");
     }
 }
