@@ -14,8 +14,10 @@
  *    row, inside the migration; SQLite: the FTS5 table, then the backfill through the writer after start-up, timed
  *    until its last log line);
  * 3. searches through the HTTP API (each request a random tenant's key and a query of the mix below), 1 client then
- *    16 clients for --seconds each, after a warm-up; and 200 searches for very common words at 1 client, reported
- *    on their own (they match a large share of a tenant's messages);
+ *    16 clients for --seconds each, after a warm-up, the clients closed loops on one Vert.x event loop (so that the
+ *    generator takes little of the CPU it shares with Parley), with the CPU time per search of Parley, of this
+ *    generator and of the rest of the machine (on PostgreSQL, mostly its server); and 200 searches for very common
+ *    words at 1 client, reported on their own (they match a large share of a tenant's messages);
  * 4. the write path: 16 clients sending chat turns (stream false, the demo model with no delay: two stored messages
  *    per turn) for --write-warmup-seconds not counted (the JIT compiles the write path), then for --write-seconds
  *    with the index, then again (after 3 s not counted) after dropping it (SQLite: the FTS5 triggers;
@@ -53,11 +55,19 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.flywaydb.core.Flyway;
 import org.postgresql.PGConnection;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
 
 public class SearchLoad {
 
@@ -116,6 +126,9 @@ public class SearchLoad {
             out.put(backend, run(backend));
         }
         System.out.println(json(out, ""));
+        if (vertx != null) {
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
     }
 
     // --- text ---------------------------------------------------------------------------------------------------------
@@ -403,9 +416,9 @@ public class SearchLoad {
                 }
             }
 
-            searches(http, base, ts, 4, 5, new Random(7)); // warm-up
-            out.put("search1", searches(http, base, ts, 1, seconds, new Random(11)));
-            out.put("search16", searches(http, base, ts, 16, seconds, new Random(13)));
+            searches(port, ts, 4, 5, new Random(7), parley.pid()); // warm-up
+            out.put("search1", searches(port, ts, 1, seconds, new Random(11), parley.pid()));
+            out.put("search16", searches(port, ts, 16, seconds, new Random(13), parley.pid()));
             out.put("commonWords1", common(http, base, ts));
 
             if (writes) {
@@ -443,58 +456,124 @@ public class SearchLoad {
         return out;
     }
 
-    static Map<String, Object> searches(HttpClient http, String base, List<Tenant> ts, int clients, int secs,
-            Random seed) throws Exception {
-        Map<String, List<Long>> byKind = new ConcurrentHashMap<>();
-        List<Long> all = new CopyOnWriteArrayList<>();
-        AtomicLong errors = new AtomicLong();
-        AtomicLong empty = new AtomicLong();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(secs);
-        List<Thread> threads = new ArrayList<>();
+    /** The search clients' event loop: one thread for all of them, so that the generator takes little of the CPU. */
+    static Vertx vertx;
+
+    /** What one search phase saw; touched only on the event loop until the phase ends. */
+    static final class Seen {
+        final Map<String, List<Long>> byKind = new java.util.TreeMap<>();
+        final List<Long> all = new ArrayList<>();
+        long errors;
+        long empty;
+    }
+
+    /**
+     * {@code clients} closed-loop clients (each sends its next search when the last one's answer is in) for {@code secs}
+     * seconds, all on one Vert.x event loop over keep-alive connections, with the CPU time this generator and Parley
+     * used meanwhile (from /proc) and the machine's busy cores.
+     */
+    static Map<String, Object> searches(int port, List<Tenant> ts, int clients, int secs, Random seed, long parleyPid)
+            throws Exception {
+        if (vertx == null) {
+            vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1));
+        }
+        io.vertx.core.http.HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true),
+                new PoolOptions().setHttp1MaxSize(clients));
+        Seen seen = new Seen();
+        CountDownLatch done = new CountDownLatch(clients);
+        long self = ProcessHandle.current().pid();
+        long generator0 = cpuMs(self);
+        long parley0 = cpuMs(parleyPid);
+        long busy0 = machineBusyMs();
+        long started = System.nanoTime();
+        long deadline = started + TimeUnit.SECONDS.toNanos(secs);
         for (int i = 0; i < clients; i++) {
             Random r = new Random(seed.nextLong());
-            threads.add(started(() -> {
-                while (System.nanoTime() < deadline) {
-                    Tenant t = ts.get(r.nextInt(ts.size()));
-                    Query q = query(r);
-                    long s = System.nanoTime();
-                    try {
-                        HttpResponse<String> resp = http.send(HttpRequest.newBuilder(URI.create(base + "/api/search?q="
-                                + URLEncoder.encode(q.q(), StandardCharsets.UTF_8) + "&limit=20"))
-                                .header("Authorization", "Bearer " + t.key()).build(),
-                                HttpResponse.BodyHandlers.ofString());
-                        long took = System.nanoTime() - s;
-                        if (resp.statusCode() != 200) {
-                            errors.incrementAndGet();
-                            continue;
-                        }
-                        if (resp.body().startsWith("{\"items\":[]")) {
-                            empty.incrementAndGet();
-                        }
-                        all.add(took);
-                        byKind.computeIfAbsent(q.kind(), k -> new CopyOnWriteArrayList<>()).add(took);
-                    } catch (Exception e) {
-                        errors.incrementAndGet();
-                    }
-                }
-            }));
+            vertx.runOnContext(v -> search(client, port, ts, r, deadline, seen, done));
         }
-        for (Thread t : threads) {
-            t.join();
+        if (!done.await(secs + 120, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("searches did not finish");
         }
+        double wallMs = (System.nanoTime() - started) / 1e6;
+        long generatorMs = cpuMs(self) - generator0;
+        long parleyMs = cpuMs(parleyPid) - parley0;
+        long busyMs = machineBusyMs() - busy0;
+        client.close();
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("clients", clients);
-        out.put("searches", all.size());
-        out.put("perSec", round(all.size() / (double) secs));
-        out.put("errors", errors.get());
-        out.put("noHits", empty.get());
-        out.put("latencyMs", percentiles(all));
+        out.put("searches", seen.all.size());
+        out.put("perSec", round(seen.all.size() / (double) secs));
+        out.put("errors", seen.errors);
+        out.put("noHits", seen.empty);
+        out.put("latencyMs", percentiles(seen.all));
         Map<String, Object> kinds = new LinkedHashMap<>();
-        for (var e : new java.util.TreeMap<>(byKind).entrySet()) {
+        for (var e : seen.byKind.entrySet()) {
             kinds.put(e.getKey(), percentiles(e.getValue()));
         }
         out.put("byKindMs", kinds);
+        int n = Math.max(1, seen.all.size());
+        out.put("parleyCpuMsPerSearch", round((double) parleyMs / n));
+        out.put("generatorCpuMsPerSearch", round((double) generatorMs / n));
+        // the rest of the machine's busy time: on PostgreSQL mostly its server, on SQLite the rest of the machine
+        out.put("restCpuMsPerSearch", round((double) (busyMs - parleyMs - generatorMs) / n));
+        out.put("machineBusyCores", round(busyMs / wallMs));
         return out;
+    }
+
+    /** One client's next search, and the one after it when the answer is in, until the deadline. */
+    static void search(io.vertx.core.http.HttpClient client, int port, List<Tenant> ts, Random r, long deadline,
+            Seen seen, CountDownLatch done) {
+        if (System.nanoTime() >= deadline) {
+            done.countDown();
+            return;
+        }
+        Tenant t = ts.get(r.nextInt(ts.size()));
+        Query q = query(r);
+        long s = System.nanoTime();
+        client.request(new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1").setPort(port)
+                .setURI("/api/search?q=" + URLEncoder.encode(q.q(), StandardCharsets.UTF_8) + "&limit=20")
+                .putHeader("Authorization", "Bearer " + t.key()).putHeader("Accept", "application/json"))
+                .compose(req -> req.send()).compose(resp -> resp.body().map(body -> resp.statusCode() != 200 ? 0
+                        : body.length() >= 11 && body.getString(0, 11).equals("{\"items\":[]") ? 2 : 1))
+                .onComplete(ar -> {
+                    long took = System.nanoTime() - s;
+                    if (ar.failed() || ar.result() == 0) {
+                        seen.errors++;
+                    } else {
+                        if (ar.result() == 2) {
+                            seen.empty++;
+                        }
+                        seen.all.add(took);
+                        seen.byKind.computeIfAbsent(q.kind(), k -> new ArrayList<>()).add(took);
+                    }
+                    search(client, port, ts, r, deadline, seen, done);
+                });
+    }
+
+    /** utime + stime of a process, in milliseconds (clock ticks of 10 ms: Linux's USER_HZ is 100). */
+    static long cpuMs(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            // the command name may hold spaces; fields are counted after its closing parenthesis
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10;
+        } catch (java.io.IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /** Every CPU's busy time (user, nice, system, irq, softirq, steal) from /proc/stat, in milliseconds. */
+    static long machineBusyMs() {
+        try {
+            String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+            long ticks = 0;
+            for (int i : new int[] {1, 2, 3, 6, 7, 8}) {
+                ticks += Long.parseLong(f[i]);
+            }
+            return ticks * 10;
+        } catch (java.io.IOException | RuntimeException e) {
+            return -1;
+        }
     }
 
     /** The ten most frequent words: each matches a large share of a tenant's messages. */
