@@ -3,6 +3,7 @@ package dev.parley.store.postgres;
 import static dev.parley.store.postgres.PgTurnStore.at;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -264,7 +265,7 @@ public class PgSearchStore implements SearchStore {
             for (int i = 0; i < order.length; i++) {
                 order[i] = i;
             }
-            java.util.Arrays.sort(order, (a, b) -> lexemes.get(a).compareTo(lexemes.get(b)));
+            Arrays.sort(order, (a, b) -> lexemes.get(a).compareTo(lexemes.get(b)));
             String[] sorted = new String[order.length];
             double[] sums = new double[order.length + 1];
             for (int i = 0; i < order.length; i++) {
@@ -281,7 +282,7 @@ public class PgSearchStore implements SearchStore {
         }
 
         private int firstAtLeast(String key) {
-            int i = java.util.Arrays.binarySearch(sorted, key);
+            int i = Arrays.binarySearch(sorted, key);
             return i >= 0 ? i : -i - 1;
         }
     }
