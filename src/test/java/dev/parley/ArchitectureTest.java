@@ -5,9 +5,13 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
 
 import org.junit.jupiter.api.Test;
 
+import com.tngtech.archunit.base.DescribedPredicate;
+import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+
+import io.smallrye.config.ConfigMapping;
 
 /**
  * The package rules (the README's Layout section): the adapters own everything their database needs and only the
@@ -48,6 +52,20 @@ class ArchitectureTest {
         noClasses().that().resideInAnyPackage("dev.parley.api..", "dev.parley.chat..", "dev.parley.auth..",
                 "dev.parley.provider..", "dev.parley.usage..", "dev.parley.billing..", "dev.parley.search..")
                 .should().dependOnClassesThat().resideInAnyPackage("dev.parley.ops..", "dev.parley.cli..")
+                .check(MAIN);
+    }
+
+    /**
+     * Settings are checked by the code that uses them, not by Bean Validation constraints: a single constraint on any
+     * {@code @ConfigMapping} makes Quarkus build a Hibernate Validator factory over the configuration at every start,
+     * 15 % of the fast start (bench/README.md, StartupTime).
+     */
+    @Test
+    void noSettingsCarryBeanValidationConstraints() {
+        noClasses().that(DescribedPredicate.describe("are @ConfigMapping settings or nested in them",
+                (JavaClass c) -> c.isAnnotatedWith(ConfigMapping.class)
+                        || c.getEnclosingClass().map(e -> e.isAnnotatedWith(ConfigMapping.class)).orElse(false)))
+                .should().dependOnClassesThat().resideInAPackage("jakarta.validation..")
                 .check(MAIN);
     }
 

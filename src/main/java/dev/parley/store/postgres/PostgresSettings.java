@@ -19,7 +19,6 @@ public interface PostgresSettings {
      * runs one statement at a time, a tenant's always on the same one.
      */
     @WithDefault("2")
-    @jakarta.validation.constraints.Min(1)
     int admissionConnections();
 
     /**
