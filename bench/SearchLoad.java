@@ -4,7 +4,7 @@
  *   java -cp "target/quarkus-app/lib/main/*:target/quarkus-app/app/*" bench/SearchLoad.java \
  *        [--messages 1000000] [--tenants 10] [--backends sqlite,postgres] \
  *        [--pg-admin-url postgresql://postgres@127.0.0.1:5432/postgres] [--seconds 20] [--write-seconds 20]
- *        [--write-warmup-seconds 20]
+ *        [--write-warmup-seconds 20] [--keep false] [--writes true] [--reuse bench_search_...]
  *
  * Per backend:
  * 1. a database at the schema before search (V8), loaded directly (JDBC batches on SQLite, COPY on PostgreSQL) with
@@ -87,6 +87,11 @@ public class SearchLoad {
     static boolean keep = false;
     /** Whether the write-path phases run (they drop the index at the end); off, only the searches run. */
     static boolean writes = true;
+    /**
+     * A database kept by an earlier run with the same --messages and --tenants ({@code --keep true}, PostgreSQL only):
+     * searched again without loading it (its migrations and index are as that run left them), no write phases.
+     */
+    static String reuse = null;
 
     static final int PER_CONVERSATION = 20;
     static final int VOCABULARY = 30_000;
@@ -109,11 +114,20 @@ public class SearchLoad {
                 case "--jar" -> jar = args[i + 1];
                 case "--keep" -> keep = Boolean.parseBoolean(args[i + 1]);
                 case "--writes" -> writes = Boolean.parseBoolean(args[i + 1]);
+                case "--reuse" -> reuse = args[i + 1];
                 default -> {
                     System.err.println("unknown option " + args[i]);
                     System.exit(2);
                 }
             }
+        }
+        if (reuse != null && (!backends.equals(List.of("postgres")) || !reuse.matches("bench_search_[0-9]+"))) {
+            System.err.println("--reuse takes a database kept by an earlier run (bench_search_...) and --backends postgres");
+            System.exit(2);
+        }
+        if (reuse != null) {
+            writes = false;
+            keep = true;
         }
         vocabulary();
         Map<String, Object> out = new LinkedHashMap<>();
@@ -338,6 +352,44 @@ public class SearchLoad {
         return ts;
     }
 
+    /**
+     * The tenants of a kept database and the phrase samples of its load: the load's random sequence replayed (the
+     * same keys, the same texts, nothing written), each key's tenant read back from api_keys.
+     */
+    static List<Tenant> reread(String jdbcUrl, String user) throws Exception {
+        Random r = new Random(1);
+        List<String> keys = new ArrayList<>();
+        for (int i = 0; i < tenants; i++) {
+            keys.add(newKey(r));
+        }
+        long conversations = (messages + PER_CONVERSATION - 1) / PER_CONVERSATION;
+        long written = 0;
+        for (long cv = 0; cv < conversations; cv++) {
+            text(r); // the title
+            for (int m = 0; m < PER_CONVERSATION && written < messages; m++, written++) {
+                String content = text(r);
+                if (samples.size() < 2000 && r.nextInt(200) == 0) {
+                    samples.add(content);
+                }
+            }
+        }
+        List<Tenant> ts = new ArrayList<>();
+        try (Connection c = DriverManager.getConnection(jdbcUrl, user, null);
+                PreparedStatement st = c.prepareStatement("SELECT tenant_id FROM api_keys WHERE key_hash = ?")) {
+            for (String key : keys) {
+                st.setString(1, sha256(key));
+                try (var rs = st.executeQuery()) {
+                    if (!rs.next()) {
+                        throw new IllegalStateException("no key of this bench's load in " + reuse
+                                + " (another --messages or --tenants?)");
+                    }
+                    ts.add(new Tenant(UUID.fromString(rs.getString(1)), key));
+                }
+            }
+        }
+        return ts;
+    }
+
     static String ts(long micros) {
         return java.time.Instant.ofEpochSecond(micros / 1_000_000, (micros % 1_000_000) * 1000).toString();
     }
@@ -351,14 +403,17 @@ public class SearchLoad {
         String databaseUrl;
         String jdbcUrl;
         String user = null;
-        String scratch = "bench_search_" + System.currentTimeMillis();
+        String scratch = reuse != null ? reuse : "bench_search_" + System.currentTimeMillis();
         URI admin = URI.create(pgAdminUrl);
         String pgUser = admin.getUserInfo() == null ? "postgres" : admin.getUserInfo().split(":")[0];
         String adminJdbc = "jdbc:postgresql://" + admin.getHost() + ":" + (admin.getPort() < 0 ? 5432 : admin.getPort())
                 + admin.getPath();
         if (pg) {
-            try (Connection c = DriverManager.getConnection(adminJdbc, pgUser, null); Statement st = c.createStatement()) {
-                st.execute("CREATE DATABASE " + scratch);
+            if (reuse == null) {
+                try (Connection c = DriverManager.getConnection(adminJdbc, pgUser, null);
+                        Statement st = c.createStatement()) {
+                    st.execute("CREATE DATABASE " + scratch);
+                }
             }
             jdbcUrl = adminJdbc.substring(0, adminJdbc.lastIndexOf('/') + 1) + scratch;
             user = pgUser;
@@ -370,13 +425,19 @@ public class SearchLoad {
         }
         Process parley = null;
         try {
-            var flyway = Flyway.configure().dataSource(jdbcUrl, user, null)
-                    .locations(pg ? "db/migration/postgresql" : "db/migration/sqlite").target("8").load();
-            flyway.migrate();
             long t0 = System.nanoTime();
             samples.clear();
-            List<Tenant> ts = load(backend, jdbcUrl, user);
-            out.put("loadSeconds", secs(t0));
+            List<Tenant> ts;
+            if (reuse != null) {
+                ts = reread(jdbcUrl, user);
+                out.put("reused", reuse);
+            } else {
+                var flyway = Flyway.configure().dataSource(jdbcUrl, user, null)
+                        .locations(pg ? "db/migration/postgresql" : "db/migration/sqlite").target("8").load();
+                flyway.migrate();
+                ts = load(backend, jdbcUrl, user);
+                out.put("loadSeconds", secs(t0));
+            }
             if (!pg) {
                 out.put("databaseBytesBeforeIndex", Files.size(dir.resolve("parley.db")));
             }
