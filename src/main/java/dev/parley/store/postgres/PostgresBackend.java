@@ -36,14 +36,16 @@ public class PostgresBackend implements Backend {
     private final Instance<Flyway> flyways;
     private final MeterRegistry registry;
     private final PostgresSettings settings;
+    private final PgStatistics statistics;
 
     PostgresBackend(DatabaseUrl url, InjectableInstance<Pool> pool, @Any Instance<Flyway> flyways,
-            MeterRegistry registry, PostgresSettings settings) {
+            MeterRegistry registry, PostgresSettings settings, PgStatistics statistics) {
         this.dialect = new PostgresDialect(url);
         this.pool = pool;
         this.flyways = flyways;
         this.registry = registry;
         this.settings = settings;
+        this.statistics = statistics;
     }
 
     @Override
@@ -69,7 +71,8 @@ public class PostgresBackend implements Backend {
 
     @Override
     public void start() {
-        // writes are concurrent through the pool: nothing to start
+        // writes are concurrent through the pool; only the planner's statistics need keeping where autovacuum is off
+        statistics.start();
     }
 
     @Override
