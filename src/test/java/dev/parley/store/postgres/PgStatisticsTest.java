@@ -9,6 +9,8 @@ import java.util.UUID;
 
 import jakarta.inject.Inject;
 
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import dev.parley.testing.PostgresBackend;
@@ -33,6 +35,20 @@ class PgStatisticsTest {
 
     @Inject
     Pool pool;
+
+    /** The checks here are the tests' own: the timer's, between a test's steps, would take its tables first. */
+    @BeforeEach
+    void stopTheTimer() {
+        statistics.stop();
+        // and let a check already under way finish: it holds the lock until its transaction ends
+        result(pool.withTransaction(c -> c.preparedQuery("SELECT pg_advisory_xact_lock($1)")
+                .execute(Tuple.of(PgStatistics.LOCK_KEY))));
+    }
+
+    @AfterEach
+    void startTheTimerAgain() {
+        statistics.start();
+    }
 
     private String table(boolean autovacuum) {
         String name = "stats_probe_" + UUID.randomUUID().toString().substring(0, 8);
