@@ -4,6 +4,7 @@ import static dev.parley.testing.Await.result;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
@@ -36,6 +37,9 @@ class PgStatisticsTest {
     @Inject
     Pool pool;
 
+    /** The tables this test created, dropped after it: the database is shared with the other PostgreSQL tests. */
+    private final List<String> created = new ArrayList<>();
+
     /** The checks here are the tests' own: the timer's, between a test's steps, would take its tables first. */
     @BeforeEach
     void stopTheTimer() {
@@ -46,7 +50,10 @@ class PgStatisticsTest {
     }
 
     @AfterEach
-    void startTheTimerAgain() {
+    void dropTheTablesAndStartTheTimerAgain() {
+        for (String table : created) {
+            result(pool.query("DROP TABLE " + table).execute());
+        }
         statistics.start();
     }
 
@@ -55,6 +62,7 @@ class PgStatisticsTest {
         result(pool.query("CREATE TABLE " + name + " (id int PRIMARY KEY, k int NOT NULL)"
                 + (autovacuum ? "" : " WITH (autovacuum_enabled = false)")).execute());
         result(pool.query("CREATE INDEX " + name + "_k ON " + name + " (k)").execute());
+        created.add(name);
         result(pool.query("ANALYZE " + name).execute()); // its statistics: an empty table
         return name;
     }
