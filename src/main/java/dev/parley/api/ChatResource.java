@@ -48,9 +48,6 @@ public class ChatResource {
     record StartData(UUID conversationId, UUID userMessageId, UUID messageId, String model) {
     }
 
-    record DeltaData(String text) {
-    }
-
     record EndData(UUID messageId, int tokensIn, int tokensOut, String finishReason) {
     }
 
@@ -78,7 +75,7 @@ public class ChatResource {
         Uni<Turn> turn = turns.continueConversation(caller.get(), Paging.id(id, "conversation"),
                 body.content(), body.model(), body.maxTokens());
         if (body.stream() == null || body.stream()) {
-            return RestMulti.fromUniResponse(turn, t -> t.events().map(this::frame), t -> SseFrames.SSE_HEADERS);
+            return RestMulti.fromUniResponse(turn, t -> t.events(this::frame), t -> SseFrames.SSE_HEADERS);
         }
         Uni<Map.Entry<Integer, String>> whole = turn.chain(t -> t.outcome().map(last -> {
             if (last instanceof TurnEvent.Ended ended) {
@@ -98,7 +95,8 @@ public class ChatResource {
                     s.userMessageId(), s.assistantMessageId(), s.model())));
         }
         if (event instanceof TurnEvent.Delta d) {
-            return SseFrames.event("delta", SseFrames.json(mapper, new DeltaData(d.text())));
+            // the one event per token, {"text": ...}: written directly rather than through a serializer
+            return SseFrames.textEvent("delta", "{\"text\":", d.text(), "}");
         }
         if (event instanceof TurnEvent.Ended e) {
             var m = e.assistant();

@@ -148,35 +148,43 @@ public class OpenAiResource {
     }
 
     private Multi<String> chunks(Turn turn, boolean includeUsage) {
-        return turn.events().onItem().transformToIterable(event -> {
-            List<String> out = new ArrayList<>(2);
+        long created = System.currentTimeMillis() / 1000;
+        // every chunk of a completion carries the same id, created and model (as OpenAI's do); a delta is written
+        // directly around its text, once per token, the other chunks through the mapper
+        ObjectNode base = chunkBase(turn, created);
+        base.putArray("choices");
+        String empty = base.toString(); // ends with "choices":[]}
+        String prefix = empty.substring(0, empty.length() - "]}".length()) + "{\"index\":0,\"delta\":{\"content\":";
+        String deltaAfter = "},\"finish_reason\":null}]}";
+        return turn.events(event -> {
+            if (event instanceof TurnEvent.Delta d) {
+                return SseFrames.textEvent(null, prefix, d.text(), deltaAfter);
+            }
             if (event instanceof TurnEvent.Started) {
-                out.add(chunk(turn, delta -> delta.put("role", "assistant").put("content", ""), null));
-            } else if (event instanceof TurnEvent.Delta d) {
-                out.add(chunk(turn, delta -> delta.put("content", d.text()), null));
-            } else if (event instanceof TurnEvent.Ended e) {
+                return chunk(turn, created, delta -> delta.put("role", "assistant").put("content", ""), null);
+            }
+            if (event instanceof TurnEvent.Ended e) {
                 Message m = e.assistant();
-                out.add(chunk(turn, delta -> {
+                StringBuilder out = new StringBuilder(chunk(turn, created, delta -> {
                 }, m.finishReason()));
                 if (includeUsage) {
-                    ObjectNode json = completionBase(turn, "chat.completion.chunk");
+                    ObjectNode json = chunkBase(turn, created);
                     json.putArray("choices");
                     usage(json, m);
-                    out.add(SseFrames.event(null, json.toString()));
+                    out.append(SseFrames.event(null, json.toString()));
                 }
-                out.add(SseFrames.event(null, "[DONE]"));
-            } else if (event instanceof TurnEvent.Failed f) {
-                ObjectNode error = mapper.createObjectNode();
-                error.putObject("error").put("message", f.detail()).put("type", ChatResource.slug(f.failure()))
-                        .put("code", ChatResource.status(f.failure()));
-                out.add(SseFrames.event(null, error.toString()));
+                return out.append(SseFrames.event(null, "[DONE]")).toString();
             }
-            return out;
+            TurnEvent.Failed f = (TurnEvent.Failed) event;
+            ObjectNode error = mapper.createObjectNode();
+            error.putObject("error").put("message", f.detail()).put("type", ChatResource.slug(f.failure()))
+                    .put("code", ChatResource.status(f.failure()));
+            return SseFrames.event(null, error.toString());
         });
     }
 
-    private String chunk(Turn turn, java.util.function.Consumer<ObjectNode> delta, String finishReason) {
-        ObjectNode json = completionBase(turn, "chat.completion.chunk");
+    private String chunk(Turn turn, long created, java.util.function.Consumer<ObjectNode> delta, String finishReason) {
+        ObjectNode json = chunkBase(turn, created);
         ObjectNode choice = json.putArray("choices").addObject();
         choice.put("index", 0);
         delta.accept(choice.putObject("delta"));
@@ -186,6 +194,12 @@ public class OpenAiResource {
             choice.put("finish_reason", finishReason);
         }
         return SseFrames.event(null, json.toString());
+    }
+
+    private ObjectNode chunkBase(Turn turn, long created) {
+        ObjectNode json = completionBase(turn, "chat.completion.chunk");
+        json.put("created", created);
+        return json;
     }
 
     /** The fields every completion and chunk carries; the id is the stored assistant message's. */

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /** Server-sent-event framing and the headers of streamed and whole replies. */
@@ -20,6 +21,21 @@ final class SseFrames {
     /** One event; {@code name} may be null for unnamed (OpenAI-style) events. */
     static String event(String name, String data) {
         return (name == null ? "" : "event: " + name + "\n") + "data: " + data + "\n\n";
+    }
+
+    /**
+     * An event whose data is {@code before}, {@code text} as a JSON string, then {@code after}: the JSON of a small
+     * fixed shape around one string, written without a serializer (the escaping is Jackson's own).
+     */
+    static String textEvent(String name, String before, String text, String after) {
+        char[] quoted = JsonStringEncoder.getInstance().quoteAsString(text);
+        StringBuilder event = new StringBuilder((name == null ? 0 : name.length() + 8) + before.length()
+                + quoted.length + after.length() + 10);
+        if (name != null) {
+            event.append("event: ").append(name).append('\n');
+        }
+        return event.append("data: ").append(before).append('"').append(quoted).append('"').append(after)
+                .append("\n\n").toString();
     }
 
     static String json(ObjectMapper mapper, Object value) {

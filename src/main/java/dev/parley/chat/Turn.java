@@ -1,8 +1,10 @@
 package dev.parley.chat;
 
 import java.util.UUID;
+import java.util.concurrent.Flow;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 
 import org.jboss.logging.Logger;
 
@@ -18,8 +20,8 @@ import dev.parley.store.Timestamps;
 import dev.parley.store.UuidV7;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
-import io.smallrye.mutiny.subscription.Cancellable;
 import io.smallrye.mutiny.subscription.MultiEmitter;
+import io.smallrye.mutiny.subscription.MultiSubscriber;
 
 /**
  * A chat turn whose user message is stored; {@link #events()} runs the model and stores the reply. A provider failure
@@ -83,18 +85,22 @@ public final class Turn {
 
     /** Runs the turn to its end for a client that does not stream: the {@code Ended} or {@code Failed} event. */
     public Uni<TurnEvent> outcome() {
-        return events().collect().last();
+        return events(event -> event).collect().last();
     }
 
     /**
      * Subscribe once. The reply is taken from the provider as fast as it comes and stored as soon as the provider
-     * finishes, however fast the client reads; the events wait for the client in a buffer of at most
-     * {@code PARLEY_CHAT_STREAM_BUFFER_EVENTS}, and a client that falls further behind is cut off (its reply is still
-     * stored when it ends). Cancelling the subscription (the client went away) cancels the provider request and
-     * stores the partial reply.
+     * finishes, however fast the client reads; the events, each as {@code view} makes it (the client's wire format),
+     * wait for the client in a buffer of at most {@code PARLEY_CHAT_STREAM_BUFFER_EVENTS}, and a client that falls
+     * further behind is cut off (its reply is still stored when it ends). Cancelling the subscription (the client went
+     * away) cancels the provider request and stores the partial reply.
+     * <p>
+     * The view is applied here, as each event is emitted, rather than by an operator on the returned stream: every
+     * function handed to a Mutiny operator is wrapped for context propagation, which costs a capture and restore of
+     * the request context per token, for each operator on the way.
      */
-    public Multi<TurnEvent> events() {
-        return Multi.createFrom().<TurnEvent> emitter(this::run, bufferEvents);
+    public <T> Multi<T> events(Function<TurnEvent, T> view) {
+        return Multi.createFrom().<T> emitter(client -> run(client, view), bufferEvents);
     }
 
     /** What the provider produced so far. */
@@ -116,14 +122,40 @@ public final class Turn {
         }
     }
 
-    private void run(MultiEmitter<? super TurnEvent> client) {
+    private <T> void run(MultiEmitter<? super T> out, Function<TurnEvent, T> view) {
+        Events<T> client = new Events<>(out, view);
         Reply reply = new Reply();
         AtomicBoolean over = new AtomicBoolean(); // the provider's stream ended, or was cancelled or cut
-        AtomicReference<Cancellable> provider = new AtomicReference<>();
+        ProviderSubscriber provider = new ProviderSubscriber() {
+            @Override
+            public void onItem(ProviderChunk chunk) {
+                if (!over.get()) {
+                    reply.add(chunk);
+                    if (chunk instanceof ProviderChunk.Text t) {
+                        client.emit(new TurnEvent.Delta(t.text())); // ignored once a client that fell behind is cut
+                    }
+                }
+            }
+
+            @Override
+            public void onFailure(Throwable failure) {
+                if (over.compareAndSet(false, true)) {
+                    end(client, failed(reply, failure));
+                }
+            }
+
+            @Override
+            public void onCompletion() {
+                if (over.compareAndSet(false, true)) {
+                    end(client, store(reply, reply.finishReason == null ? "stop" : reply.finishReason)
+                            .map(TurnEvent.Ended::new));
+                }
+            }
+        };
         client.emit(new TurnEvent.Started(conversationId, userMessageId, assistantMessageId, model));
-        client.onCancellation(() -> {
+        out.onCancellation(() -> {
             if (over.compareAndSet(false, true)) {
-                cancel(provider);
+                provider.cancel();
                 store(reply, CLIENT_DISCONNECTED).subscribe().with(m -> {
                     LOG.infof("Conversation %s: client went away, stored %d characters of the reply", conversationId,
                             m.content().length());
@@ -137,7 +169,7 @@ public final class Turn {
         });
         inFlight.onCut(() -> {
             if (over.compareAndSet(false, true)) {
-                cancel(provider);
+                provider.cancel();
                 end(client, store(reply, SHUTDOWN).map(m -> {
                     LOG.infof("Conversation %s: shutdown cut the reply, stored %d characters of it", conversationId,
                             m.content().length());
@@ -146,38 +178,57 @@ public final class Turn {
                 }));
             }
         });
-        Cancellable subscription = route.stream(request).subscribe().with(chunk -> {
-            if (!over.get()) {
-                reply.add(chunk);
-                if (chunk instanceof ProviderChunk.Text t) {
-                    client.emit(new TurnEvent.Delta(t.text())); // ignored once a client that fell behind is cut
-                }
+        route.stream(request).subscribe().withSubscriber(provider);
+    }
+
+    /**
+     * The turn's subscription to the provider's stream, cancellable from the moment the turn starts: a cancel that
+     * comes before the subscription does cancels it as it arrives. A subscriber of its own rather than callbacks
+     * ({@code subscribe().with(...)}), which Mutiny would wrap for context propagation and call through the wrapper at
+     * every chunk.
+     */
+    private abstract static class ProviderSubscriber implements MultiSubscriber<ProviderChunk> {
+        private static final Flow.Subscription CANCELLED = new Flow.Subscription() {
+            @Override
+            public void request(long n) {
             }
-        }, failure -> {
-            if (over.compareAndSet(false, true)) {
-                end(client, failed(reply, failure));
+
+            @Override
+            public void cancel() {
             }
-        }, () -> {
-            if (over.compareAndSet(false, true)) {
-                end(client, store(reply, reply.finishReason == null ? "stop" : reply.finishReason)
-                        .map(TurnEvent.Ended::new));
+        };
+        private final AtomicReference<Flow.Subscription> subscription = new AtomicReference<>();
+
+        @Override
+        public final void onSubscribe(Flow.Subscription s) {
+            if (subscription.compareAndSet(null, s)) {
+                s.request(Long.MAX_VALUE);
+            } else {
+                s.cancel(); // cancelled before the subscription was known
             }
-        });
-        provider.set(subscription);
-        if (over.get()) {
-            subscription.cancel(); // cancelled or cut before the subscription was known
+        }
+
+        final void cancel() {
+            Flow.Subscription s = subscription.getAndSet(CANCELLED);
+            if (s != null) {
+                s.cancel();
+            }
         }
     }
 
-    private static void cancel(AtomicReference<Cancellable> provider) {
-        Cancellable c = provider.get();
-        if (c != null) {
-            c.cancel();
+    /** The client's stream: each event in the client's view. */
+    private record Events<T>(MultiEmitter<? super T> out, Function<TurnEvent, T> view) {
+        void emit(TurnEvent event) {
+            out.emit(view.apply(event));
+        }
+
+        void complete() {
+            out.complete();
         }
     }
 
     /** Sends the turn's last event once the reply is stored (or could not be), and lets a shutdown proceed. */
-    private void end(MultiEmitter<? super TurnEvent> client, Uni<TurnEvent> last) {
+    private void end(Events<?> client, Uni<TurnEvent> last) {
         last.subscribe().with(event -> {
             client.emit(event);
             client.complete();

@@ -18,6 +18,9 @@ import org.jboss.logging.Logger;
 
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.operators.multi.AbstractMultiOperator;
+import io.smallrye.mutiny.operators.multi.MultiOperatorProcessor;
+import io.smallrye.mutiny.subscription.MultiSubscriber;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
@@ -176,18 +179,39 @@ public class Providers {
     private Multi<ProviderChunk> attempt(List<ChatProvider> order, int i, ProviderRequest request) {
         ChatProvider provider = order.get(i % order.size());
         AtomicBoolean producedText = new AtomicBoolean();
-        return provider.stream(request)
-                .onItem().invoke(chunk -> {
-                    if (chunk instanceof ProviderChunk.Text) {
-                        producedText.set(true);
-                    }
-                })
+        return new NotingText(provider.stream(request), producedText)
                 .onFailure(e -> !producedText.get() && mayTryAgain(order, i + 1, e))
                 .recoverWithMulti(e -> {
                     LOG.warnf("Upstream %s failed before the first token (%s); trying %s", provider.name(),
                             e.getMessage(), order.get((i + 1) % order.size()).name());
                     return attempt(order, i + 1, request);
                 });
+    }
+
+    /**
+     * The provider's chunks as they are, noting the first text: an operator of its own, where
+     * {@code onItem().invoke(...)} would call its callback through Mutiny's context-propagation wrapper at every chunk.
+     */
+    private static final class NotingText extends AbstractMultiOperator<ProviderChunk, ProviderChunk> {
+        private final AtomicBoolean producedText;
+
+        NotingText(Multi<ProviderChunk> upstream, AtomicBoolean producedText) {
+            super(upstream);
+            this.producedText = producedText;
+        }
+
+        @Override
+        public void subscribe(MultiSubscriber<? super ProviderChunk> downstream) {
+            upstream.subscribe().withSubscriber(new MultiOperatorProcessor<ProviderChunk, ProviderChunk>(downstream) {
+                @Override
+                public void onItem(ProviderChunk chunk) {
+                    if (chunk instanceof ProviderChunk.Text && !producedText.get()) {
+                        producedText.set(true);
+                    }
+                    super.onItem(chunk);
+                }
+            });
+        }
     }
 
     private static boolean mayTryAgain(List<ChatProvider> order, int next, Throwable e) {

@@ -113,6 +113,17 @@ public abstract class OpenAiCompatibilityContract {
                 chunk.choices().forEach(c -> c.delta().content().ifPresent(text::append));
                 chunk.usage().ifPresent(u -> usage[0] = u);
             }
+            // one completion: every chunk carries its id, creation time and model, as OpenAI's do
+            assertThat(all).extracting(ChatCompletionChunk::id).containsOnly(all.get(0).id());
+            assertThat(all.get(0).id()).startsWith("chatcmpl-");
+            assertThat(all).extracting(ChatCompletionChunk::created).containsOnly(all.get(0).created());
+            assertThat(all).extracting(ChatCompletionChunk::model).containsOnly(all.get(0).model());
+            assertThat(all).allSatisfy(c -> assertThat(c._object_()).hasToString("chat.completion.chunk"));
+            assertThat(all.subList(1, 6)).allSatisfy(c -> {
+                assertThat(c.choices()).hasSize(1);
+                assertThat(c.choices().get(0).index()).isZero();
+                assertThat(c.choices().get(0).finishReason()).isEmpty();
+            });
         }
         assertThat(text.toString()).isEqualTo(FakeUpstream.expectedText(5));
         assertThat(chunks).isGreaterThanOrEqualTo(7); // role chunk, 5 deltas, finish chunk, usage chunk
