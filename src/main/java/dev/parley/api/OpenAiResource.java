@@ -137,7 +137,7 @@ public class OpenAiResource {
                         "/v1/chat/completions", null));
             }
             Message m = ((TurnEvent.Ended) last()).assistant();
-            ObjectNode json = r.completionBase(turn, "chat.completion");
+            ObjectNode json = r.completionBase(turn, "chat.completion", System.currentTimeMillis() / 1000);
             ObjectNode choice = json.putArray("choices").addObject();
             choice.put("index", 0);
             choice.putObject("message").put("role", "assistant").put("content", m.content());
@@ -151,7 +151,7 @@ public class OpenAiResource {
         long created = System.currentTimeMillis() / 1000;
         // every chunk of a completion carries the same id, created and model (as OpenAI's do); a delta is written
         // directly around its text, once per token, the other chunks through the mapper
-        ObjectNode base = chunkBase(turn, created);
+        ObjectNode base = completionBase(turn, "chat.completion.chunk", created);
         base.putArray("choices");
         String empty = base.toString(); // ends with "choices":[]}
         String prefix = empty.substring(0, empty.length() - "]}".length()) + "{\"index\":0,\"delta\":{\"content\":";
@@ -168,7 +168,7 @@ public class OpenAiResource {
                 StringBuilder out = new StringBuilder(chunk(turn, created, delta -> {
                 }, m.finishReason()));
                 if (includeUsage) {
-                    ObjectNode json = chunkBase(turn, created);
+                    ObjectNode json = completionBase(turn, "chat.completion.chunk", created);
                     json.putArray("choices");
                     usage(json, m);
                     out.append(SseFrames.event(null, json.toString()));
@@ -184,7 +184,7 @@ public class OpenAiResource {
     }
 
     private String chunk(Turn turn, long created, java.util.function.Consumer<ObjectNode> delta, String finishReason) {
-        ObjectNode json = chunkBase(turn, created);
+        ObjectNode json = completionBase(turn, "chat.completion.chunk", created);
         ObjectNode choice = json.putArray("choices").addObject();
         choice.put("index", 0);
         delta.accept(choice.putObject("delta"));
@@ -196,18 +196,15 @@ public class OpenAiResource {
         return SseFrames.event(null, json.toString());
     }
 
-    private ObjectNode chunkBase(Turn turn, long created) {
-        ObjectNode json = completionBase(turn, "chat.completion.chunk");
-        json.put("created", created);
-        return json;
-    }
-
-    /** The fields every completion and chunk carries; the id is the stored assistant message's. */
-    private ObjectNode completionBase(Turn turn, String object) {
+    /**
+     * The fields every completion and chunk carries; the id is the stored assistant message's, {@code created} the
+     * same for every chunk of one completion.
+     */
+    private ObjectNode completionBase(Turn turn, String object, long created) {
         ObjectNode json = mapper.createObjectNode();
         json.put("id", "chatcmpl-" + turn.assistantMessageId().toString().replace("-", ""));
         json.put("object", object);
-        json.put("created", System.currentTimeMillis() / 1000);
+        json.put("created", created);
         json.put("model", turn.model());
         return json;
     }

@@ -24,7 +24,7 @@ import io.smallrye.mutiny.subscription.MultiEmitter;
 import io.smallrye.mutiny.subscription.MultiSubscriber;
 
 /**
- * A chat turn whose user message is stored; {@link #events()} runs the model and stores the reply. A provider failure
+ * A chat turn whose user message is stored; {@link #events(Function)} runs the model and stores the reply. A provider failure
  * or a client that goes away still stores what was produced, marked {@code provider_error} or
  * {@code client_disconnected}; so does a turn that a shutdown cuts ({@code shutdown}, see {@link InFlightTurns}).
  */
@@ -85,7 +85,7 @@ public final class Turn {
 
     /** Runs the turn to its end for a client that does not stream: the {@code Ended} or {@code Failed} event. */
     public Uni<TurnEvent> outcome() {
-        return events(event -> event).collect().last();
+        return events(Function.<TurnEvent> identity()).collect().last();
     }
 
     /**
