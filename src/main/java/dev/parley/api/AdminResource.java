@@ -3,7 +3,6 @@ package dev.parley.api;
 import java.net.URI;
 
 import jakarta.annotation.security.RolesAllowed;
-import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -37,7 +36,8 @@ public class AdminResource {
     /** A new tenant with its first key (scopes read, chat, keys), shown once. */
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
-    public Uni<Response> createTenant(@Valid @NotNull CreateTenant body) {
+    public Uni<Response> createTenant(@NotNull CreateTenant body) {
+        RequestConstraints.required(body);
         return tenants.createTenant(body.name().trim(), Tenants.TENANT_SCOPES).map(created -> Response
                 .created(URI.create("/api/admin/tenants/" + created.tenant().id()))
                 .entity(new NewTenantView(TenantView.of(created.tenant()),

@@ -4,7 +4,6 @@ import java.util.Map;
 import java.util.UUID;
 
 import jakarta.annotation.security.RolesAllowed;
-import jakarta.validation.Valid;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
@@ -71,7 +70,8 @@ public class ChatResource {
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @RolesAllowed(Scope.Names.CHAT)
-    public RestMulti<String> send(@PathParam("id") String id, @Valid @NotNull SendMessage body) {
+    public RestMulti<String> send(@PathParam("id") String id, @NotNull SendMessage body) {
+        RequestConstraints.required(body);
         Uni<Turn> turn = turns.continueConversation(caller.get(), Paging.id(id, "conversation"),
                 body.content(), body.model(), body.maxTokens());
         if (body.stream() == null || body.stream()) {

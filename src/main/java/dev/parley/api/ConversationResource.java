@@ -4,7 +4,6 @@ import java.net.URI;
 import java.util.Optional;
 
 import jakarta.annotation.security.RolesAllowed;
-import jakarta.validation.Valid;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -43,7 +42,8 @@ public class ConversationResource {
 
     @POST
     @RolesAllowed(Scope.Names.CHAT)
-    public Uni<Response> create(@Valid CreateConversation body) {
+    public Uni<Response> create(CreateConversation body) {
+        RequestConstraints.optional(body);
         CreateConversation request = body == null ? new CreateConversation(null, null, null) : body;
         String metadata = Views.metadata(request.metadata());
         return conversations.create(caller.get(), request.title(), request.model(), metadata)
@@ -71,7 +71,8 @@ public class ConversationResource {
     @PATCH
     @Path("{id}")
     @RolesAllowed(Scope.Names.CHAT)
-    public Uni<ConversationView> update(@PathParam("id") String id, @Valid UpdateConversation body) {
+    public Uni<ConversationView> update(@PathParam("id") String id, UpdateConversation body) {
+        RequestConstraints.optional(body);
         if (body == null || (body.title() == null && body.archived() == null && body.metadata() == null)) {
             throw ApiProblem.badRequest("send at least one of 'title', 'archived' or 'metadata'");
         }

@@ -4,7 +4,6 @@ import java.util.EnumSet;
 import java.util.Set;
 
 import jakarta.annotation.security.RolesAllowed;
-import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -56,7 +55,8 @@ public class KeyResource {
     /** Another key for the caller's tenant, with at most the caller's own scopes. */
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
-    public Uni<Response> create(@Valid @NotNull CreateKey body) {
+    public Uni<Response> create(@NotNull CreateKey body) {
+        RequestConstraints.required(body);
         Set<Scope> scopes = body.scopes() == null ? null : scopes(body);
         try {
             return tenants.createKey(caller.get(), body.name().trim(), scopes, body.expiresAt())

@@ -97,6 +97,7 @@ public class OpenAiResource {
     @Consumes(MediaType.APPLICATION_JSON)
     public RestMulti<String> complete(@NotNull CompletionRequest body,
             @HeaderParam(CONVERSATION_HEADER) String conversation) {
+        RequestConstraints.required(body);
         List<PromptMessage> prompt = prompt(body.messages());
         if (body.model() != null && body.model().length() > MAX_MODEL_CHARS) {
             throw ApiProblem.badRequest("model must be at most " + MAX_MODEL_CHARS + " characters");

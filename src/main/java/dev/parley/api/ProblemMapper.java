@@ -4,8 +4,6 @@ import java.util.Comparator;
 import java.util.List;
 
 import jakarta.annotation.security.RolesAllowed;
-import jakarta.validation.ConstraintViolation;
-import jakarta.validation.ConstraintViolationException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.container.ResourceInfo;
 import jakarta.ws.rs.core.HttpHeaders;
@@ -160,9 +158,8 @@ public class ProblemMapper {
     }
 
     @ServerExceptionMapper
-    public Response invalid(ConstraintViolationException e, HttpServerRequest request) {
-        List<Problem.FieldError> errors = e.getConstraintViolations().stream()
-                .map(v -> new Problem.FieldError(field(v), v.getMessage()))
+    public Response invalid(RequestConstraints.Invalid e, HttpServerRequest request) {
+        List<Problem.FieldError> errors = e.errors().stream()
                 .sorted(Comparator.comparing(Problem.FieldError::field))
                 .toList();
         String detail = errors.stream().map(f -> f.field() + " " + f.message()).reduce((a, b) -> a + "; " + b)
@@ -273,12 +270,5 @@ public class ProblemMapper {
         Problem body = new Problem(Problem.TYPE_PREFIX + slug, title, status, detail,
                 request == null ? null : request.path(), errors);
         return Response.status(status).type(Problem.MEDIA_TYPE).entity(body).build();
-    }
-
-    private static String field(ConstraintViolation<?> v) {
-        String path = v.getPropertyPath().toString();
-        // "create.body.title" -> "title": clients know fields, not Java method names
-        int dot = path.lastIndexOf('.');
-        return dot < 0 ? path : path.substring(dot + 1);
     }
 }

@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Locale;
 
 import jakarta.annotation.security.RolesAllowed;
-import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -56,7 +55,8 @@ public class UpstreamResource {
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
-    public Uni<Response> create(@Valid @NotNull CreateUpstream body) {
+    public Uni<Response> create(@NotNull CreateUpstream body) {
+        RequestConstraints.required(body);
         var created = new TenantUpstreams.NewUpstream(name(body.name()), baseUrl(body.baseUrl()),
                 apiKey(body.apiKey()), models(body.models(), "models"));
         return upstreams.create(caller.get().tenantId(), created).map(u -> Response
@@ -74,7 +74,8 @@ public class UpstreamResource {
     @PATCH
     @Path("{id}")
     @Consumes({ MediaType.APPLICATION_JSON, "application/merge-patch+json" })
-    public Uni<UpstreamView> change(@PathParam("id") String id, @Valid @NotNull ChangeUpstream body) {
+    public Uni<UpstreamView> change(@PathParam("id") String id, @NotNull ChangeUpstream body) {
+        RequestConstraints.required(body);
         var upstreamId = Paging.id(id, "upstream");
         var change = new TenantUpstreams.Change(body.name() == null ? null : name(body.name()),
                 body.baseUrl() == null ? null : baseUrl(body.baseUrl()),
