@@ -96,6 +96,12 @@ public class DatabaseStartup {
     private void migrate(Backend db, DatabaseUrl url) {
         Flyway flyway = db.flyway();
         try {
+            if (settings.migrateOnStartup() && !Migrations.hasHistory(flyway)) {
+                // a new database: every migration, without reading the scripts once more for a plan first
+                schemaVersion = Migrations.applyAll(flyway, LOG::info).schemaVersion();
+                migrated = true;
+                return;
+            }
             Migrations.Plan plan = Migrations.plan(flyway);
             if (!plan.pending().isEmpty() && !settings.migrateOnStartup()) {
                 throw new StartupFailure(ExitCode.MIGRATION_FAILED, "Database schema needs migrations "

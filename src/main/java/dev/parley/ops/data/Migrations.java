@@ -1,6 +1,9 @@
 package dev.parley.ops.data;
 
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -11,6 +14,7 @@ import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
 import org.flywaydb.core.api.MigrationInfo;
 import org.flywaydb.core.api.MigrationInfoService;
+import org.flywaydb.core.api.configuration.FluentConfiguration;
 import org.flywaydb.core.api.output.MigrateResult;
 
 import dev.parley.store.Dialect;
@@ -71,14 +75,12 @@ public final class Migrations {
      * is backed up by {@code backupFirst} before anything changes (the backends that take no backup of their own give
      * none).
      */
-    public static Outcome apply(Flyway configured, Plan plan, Supplier<Optional<Dialect.Backup>> backupFirst,
+    public static Outcome apply(Flyway flyway, Plan plan, Supplier<Optional<Dialect.Backup>> backupFirst,
             Consumer<String> log) {
         List<Pending> pending = plan.pending();
         if (pending.isEmpty()) {
             return new Outcome(List.of(), plan.currentVersion(), null);
         }
-        Flyway flyway = Flyway.configure(configured.getConfiguration().getClassLoader())
-                .configuration(configured.getConfiguration()).group(true).load();
         Path backup = null;
         if (!"none".equals(plan.currentVersion())) {
             Optional<Dialect.Backup> taken = backupFirst.get();
@@ -89,6 +91,36 @@ public final class Migrations {
                     log.accept("Deleted old backup " + old);
                 }
             }
+        }
+        return migrate(flyway, backup, pending.stream().map(Pending::version).toList().toString(), log);
+    }
+
+    /**
+     * Whether the database has a migration history table (Flyway's, in any schema): without one it is empty, or at
+     * least holds nothing of Parley's, and every migration is pending. One catalogue lookup, where
+     * {@link #plan} reads and checksums every script.
+     */
+    public static boolean hasHistory(Flyway flyway) {
+        try (Connection c = flyway.getConfiguration().getDataSource().getConnection();
+                ResultSet tables = c.getMetaData().getTables(null, null, flyway.getConfiguration().getTable(), null)) {
+            return tables.next();
+        } catch (SQLException e) {
+            throw new FlywayException("Cannot read the database's tables: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Applies every migration to a database without a history ({@link #hasHistory} false), without the plan that
+     * {@link #apply(Flyway, Plan, Supplier, Consumer)} reads first: Flyway reads and parses the scripts once instead
+     * of twice. Nothing to back up in a database without a schema.
+     */
+    public static Outcome applyAll(Flyway flyway, Consumer<String> log) {
+        return migrate(flyway, null, "", log);
+    }
+
+    private static Outcome migrate(Flyway flyway, Path backup, String pendingVersions, Consumer<String> log) {
+        if (!flyway.getConfiguration().isGroup()) {
+            throw new IllegalArgumentException("Flyway must be configured with Migrations.settings");
         }
         MigrateResult result;
         try {
@@ -102,13 +134,23 @@ public final class Migrations {
         // find nothing left to do. Report what this process applied.
         List<Pending> applied = result.migrations.stream()
                 .map(m -> new Pending(m.version, m.description, m.filepath)).toList();
-        log.accept(applied.isEmpty() ? "Migrations " + pending.stream().map(Pending::version).toList()
-                + " were applied by another process" : "Applied migrations " + applied.stream()
-                        .map(Pending::version).toList());
+        log.accept(applied.isEmpty()
+                ? "Migrations " + (pendingVersions.isEmpty() ? "" : pendingVersions + " ") + "were applied by another process"
+                : "Applied migrations " + applied.stream().map(Pending::version).toList());
         // Flyway applies in version order, so the last one applied is the schema's version now; asking the history
         // again would cost one more pass over the database and the scripts at every start that migrates.
         String version = applied.stream().map(Pending::version).filter(v -> v != null && !v.isEmpty())
                 .reduce((first, last) -> last).orElseGet(() -> currentVersion(flyway));
         return new Outcome(applied, version, backup);
+    }
+
+    /**
+     * Parley's settings for every Flyway instance it migrates with (Quarkus' through
+     * {@code dev.parley.ops.MigrationSettings}, the commands' through {@link OpsDatabase#flyway}): all pending migrations
+     * in one transaction, and no placeholder replacement (no script has placeholders; Flyway would still scan every
+     * line for them, about a tenth of its parsing).
+     */
+    public static FluentConfiguration settings(FluentConfiguration configuration) {
+        return configuration.group(true).placeholderReplacement(false);
     }
 }

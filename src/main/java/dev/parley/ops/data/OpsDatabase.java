@@ -60,7 +60,7 @@ public final class OpsDatabase implements AutoCloseable {
 
     /** A Flyway instance for this database and dialect (apply migrations with {@link Migrations#apply}). */
     public Flyway flyway() {
-        return Flyway.configure(OpsDatabase.class.getClassLoader())
+        return Migrations.settings(Flyway.configure(OpsDatabase.class.getClassLoader()))
                 .dataSource(dialect.jdbcUrl(), dialect.url().username(), dialect.url().password())
                 .locations(dialect.migrationLocation())
                 .load();
