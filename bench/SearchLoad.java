@@ -477,7 +477,9 @@ public class SearchLoad {
             }
 
             searches(port, ts, 4, 5, new Random(7), parley.pid()); // warm-up
+            System.err.println(backend + ": searching, 1 client for " + seconds + " s (Parley pid " + parley.pid() + ")");
             out.put("search1", searches(port, ts, 1, seconds, new Random(11), parley.pid()));
+            System.err.println(backend + ": searching, 16 clients for " + seconds + " s");
             out.put("search16", searches(port, ts, 16, seconds, new Random(13), parley.pid()));
             out.put("commonWords1", common(http, base, ts));
 

@@ -28,21 +28,16 @@ public final class Snippets {
     }
 
     public static String of(String content, SearchQuery query) {
-        List<SearchText.Word> tokens = SearchText.words(content);
-        List<List<String>> needles = new ArrayList<>();
-        List<Boolean> prefixes = new ArrayList<>();
+        SearchText.Words tokens = new SearchText.Words(content);
+        boolean[] marked = new boolean[tokens.count()];
         for (SearchQuery.Term t : query.included()) {
-            List<String> folded = SearchText.needle(t);
-            if (!folded.isEmpty()) {
-                needles.add(folded);
-                prefixes.add(t.kind() == SearchQuery.Kind.PREFIX);
+            List<String> needle = SearchText.needle(t);
+            if (needle.isEmpty()) {
+                continue;
             }
-        }
-        boolean[] marked = new boolean[tokens.size()];
-        for (int n = 0; n < needles.size(); n++) {
-            List<String> needle = needles.get(n);
-            for (int p = 0; p + needle.size() <= tokens.size(); p++) {
-                if (SearchText.occursAt(tokens, p, needle, prefixes.get(n))) {
+            boolean prefix = t.kind() == SearchQuery.Kind.PREFIX;
+            for (int p = 0; p + needle.size() <= tokens.count(); p++) {
+                if (tokens.occursAt(p, needle, prefix)) {
                     for (int k = 0; k < needle.size(); k++) {
                         marked[p + k] = true;
                     }
@@ -50,9 +45,9 @@ public final class Snippets {
             }
         }
         List<Span> spans = new ArrayList<>();
-        for (int i = 0; i < tokens.size(); i++) {
+        for (int i = 0; i < tokens.count(); i++) {
             if (marked[i]) {
-                spans.add(new Span(tokens.get(i).start(), tokens.get(i).end()));
+                spans.add(new Span(tokens.start(i), tokens.end(i)));
             }
         }
         int from = 0;

@@ -5,7 +5,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -122,74 +121,14 @@ final class SqliteRank {
 
     /** BM25 of one text: the sum over the needles of idf times the saturated, length-normalised occurrence count. */
     static double score(String content, List<Needle> needles, Collection collection) {
-        Words words = new Words(content);
-        double norm = K1 * (1 - B + B * words.count / collection.meanLength());
+        SearchText.Words words = new SearchText.Words(content);
+        double norm = K1 * (1 - B + B * words.count() / collection.meanLength());
         double score = 0;
         for (Needle needle : needles) {
             int f = words.occurrences(needle.words(), needle.prefix());
             score += needle.idf() * (f * (K1 + 1)) / (f + norm);
         }
         return score;
-    }
-
-    /**
-     * A text's words as {@link SearchText} splits them, compared without copying: a word of ASCII letters and digits
-     * is compared in place, ignoring case (its folding is only that); any other is folded once, when first compared.
-     */
-    static final class Words {
-
-        private final String text;
-        private int[] bounds = new int[128];
-        private final String[] folded;
-        private boolean[] ascii = new boolean[64];
-        int count;
-
-        Words(String text) {
-            this.text = text;
-            SearchText.split(text, this::add);
-            folded = new String[count];
-        }
-
-        private void add(int start, int end) {
-            if (2 * count + 2 > bounds.length) {
-                bounds = Arrays.copyOf(bounds, bounds.length * 2);
-                ascii = Arrays.copyOf(ascii, ascii.length * 2);
-            }
-            boolean plain = true;
-            for (int i = start; i < end && plain; i++) {
-                plain = text.charAt(i) < 0x80;
-            }
-            bounds[2 * count] = start;
-            bounds[2 * count + 1] = end;
-            ascii[count++] = plain;
-        }
-
-        int occurrences(List<String> needle, boolean prefix) {
-            int n = 0;
-            for (int at = 0; at + needle.size() <= count; at++) {
-                boolean all = true;
-                for (int k = 0; k < needle.size() && all; k++) {
-                    all = is(at + k, needle.get(k), prefix && k == needle.size() - 1);
-                }
-                if (all) {
-                    n++;
-                }
-            }
-            return n;
-        }
-
-        private boolean is(int w, String word, boolean prefix) {
-            int start = bounds[2 * w];
-            int length = bounds[2 * w + 1] - start;
-            if (ascii[w]) {
-                return (prefix ? length >= word.length() : length == word.length())
-                        && text.regionMatches(true, start, word, 0, word.length());
-            }
-            if (folded[w] == null) {
-                folded[w] = SearchQuery.fold(text.substring(start, start + length));
-            }
-            return prefix ? folded[w].startsWith(word) : folded[w].equals(word);
-        }
     }
 
     /** How many indexed messages hold {@code word} (or, for a prefix, a word it begins: summed per word). */
