@@ -20,7 +20,6 @@ import io.smallrye.mutiny.subscription.BackPressureStrategy;
 import io.smallrye.mutiny.subscription.MultiEmitter;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ConnectionPoolTooBusyException;
-import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
@@ -47,16 +46,15 @@ final class OpenAiUpstream implements ChatProvider {
     /** Learns its models from {@code GET /models}: nothing configured. */
     private final boolean discovers;
     private final Duration idleTimeout;
-    private final HttpClient client;
     private final Pool pool;
     /** Requests from asking for a connection to their end: in the pool's wait queue or holding a connection. */
     private final AtomicInteger pending = new AtomicInteger();
 
     /**
-     * The shared client, how many requests one upstream may have pending (its connections plus its wait queue), and
-     * how long a request waits for a connection.
+     * The shared clients (one per event loop), how many requests one upstream may have pending (its connections plus
+     * its wait queue), and how long a request waits for a connection.
      */
-    record Pool(HttpClient client, int capacity, Duration waitTimeout) {
+    record Pool(UpstreamClients clients, int capacity, Duration waitTimeout) {
     }
 
     /**
@@ -72,7 +70,6 @@ final class OpenAiUpstream implements ChatProvider {
         this.anyModel = anyModel;
         this.discovers = models.isEmpty() && !anyModel;
         this.idleTimeout = idleTimeout;
-        this.client = pool.client();
         this.pool = pool;
     }
 
@@ -119,7 +116,7 @@ final class OpenAiUpstream implements ChatProvider {
         if (apiKey != null && !apiKey.isBlank()) {
             options.putHeader("Authorization", "Bearer " + apiKey);
         }
-        return io.smallrye.mutiny.Uni.createFrom().completionStage(() -> client.request(options)
+        return io.smallrye.mutiny.Uni.createFrom().completionStage(() -> pool.clients().current().request(options)
                 .compose(req -> req.send())
                 .compose(response -> response.body().map(body -> {
                     if (response.statusCode() / 100 != 2) {
@@ -178,7 +175,7 @@ final class OpenAiUpstream implements ChatProvider {
                 r.reset(); // cancelled by our client: stop the upstream generating for nobody
             }
         });
-        client.request(options).onSuccess(req -> {
+        pool.clients().current().request(options).onSuccess(req -> {
             inFlight.set(req);
             if (finished.get()) {
                 req.reset();

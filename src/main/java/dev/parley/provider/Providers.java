@@ -23,9 +23,7 @@ import io.smallrye.mutiny.operators.multi.MultiOperatorProcessor;
 import io.smallrye.mutiny.subscription.MultiSubscriber;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.PoolOptions;
 
 /**
  * The operator's {@link ChatProvider}s, and how a request is spread over providers: the upstreams
@@ -43,7 +41,7 @@ public class Providers {
     private final List<ChatProvider> providers = new ArrayList<>();
     private final AtomicInteger next = new AtomicInteger();
     private final java.util.Optional<String> configuredDefault;
-    private final HttpClient client;
+    private final UpstreamClients clients;
     private final OpenAiUpstream.Pool pool;
     private final Vertx vertx;
     private final java.time.Duration modelsRefresh;
@@ -52,12 +50,10 @@ public class Providers {
     Providers(Vertx vertx, ProviderSettings settings) {
         this.vertx = vertx;
         ProviderSettings.Upstreams upstreams = settings.upstream();
-        client = vertx.createHttpClient(new HttpClientOptions()
+        clients = new UpstreamClients(vertx, new HttpClientOptions()
                 .setConnectTimeout((int) upstreams.connectTimeout().toMillis())
-                .setKeepAlive(true).setTryUseCompression(false),
-                new PoolOptions().setHttp1MaxSize(upstreams.maxConnections())
-                        .setMaxWaitQueueSize(upstreams.maxWaitQueue()));
-        pool = new OpenAiUpstream.Pool(client, upstreams.maxConnections() + upstreams.maxWaitQueue(),
+                .setKeepAlive(true).setTryUseCompression(false), upstreams.maxConnections(), upstreams.maxWaitQueue());
+        pool = new OpenAiUpstream.Pool(clients, upstreams.maxConnections() + upstreams.maxWaitQueue(),
                 upstreams.poolWaitTimeout());
         // in the order of their numbers, which is the order of the default model's search
         Map<Integer, ProviderSettings.Upstream> numbered = new TreeMap<>();
@@ -231,6 +227,6 @@ public class Providers {
         if (refreshTimer >= 0) {
             vertx.cancelTimer(refreshTimer);
         }
-        client.close();
+        clients.close();
     }
 }
