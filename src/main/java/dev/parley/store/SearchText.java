@@ -143,7 +143,10 @@ public final class SearchText {
             return n;
         }
 
-        /** Whether {@code needle} occurs starting at word {@code at}: word for word, the last one only as a prefix when {@code prefix}. */
+        /**
+         * Whether {@code needle} occurs starting at word {@code at}: word for word, the last one only as a prefix when
+         * {@code prefix}.
+         */
         public boolean occursAt(int at, List<String> needle, boolean prefix) {
             if (at + needle.size() > count) {
                 return false;

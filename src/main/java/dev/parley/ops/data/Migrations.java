@@ -92,7 +92,7 @@ public final class Migrations {
                 }
             }
         }
-        return migrate(flyway, backup, pending.stream().map(Pending::version).toList().toString(), log);
+        return migrate(flyway, backup, pending, log);
     }
 
     /**
@@ -115,10 +115,11 @@ public final class Migrations {
      * of twice. Nothing to back up in a database without a schema.
      */
     public static Outcome applyAll(Flyway flyway, Consumer<String> log) {
-        return migrate(flyway, null, "", log);
+        return migrate(flyway, null, List.of(), log);
     }
 
-    private static Outcome migrate(Flyway flyway, Path backup, String pendingVersions, Consumer<String> log) {
+    /** Migrates with {@code flyway}; {@code pending} is what the plan found, empty when no plan was read. */
+    private static Outcome migrate(Flyway flyway, Path backup, List<Pending> pending, Consumer<String> log) {
         if (!flyway.getConfiguration().isGroup()) {
             throw new IllegalArgumentException("Flyway must be configured with Migrations.settings");
         }
@@ -135,7 +136,8 @@ public final class Migrations {
         List<Pending> applied = result.migrations.stream()
                 .map(m -> new Pending(m.version, m.description, m.filepath)).toList();
         log.accept(applied.isEmpty()
-                ? "Migrations " + (pendingVersions.isEmpty() ? "" : pendingVersions + " ") + "were applied by another process"
+                ? "Migrations " + (pending.isEmpty() ? "" : pending.stream().map(Pending::version).toList() + " ")
+                        + "were applied by another process"
                 : "Applied migrations " + applied.stream().map(Pending::version).toList());
         // Flyway applies in version order, so the last one applied is the schema's version now; asking the history
         // again would cost one more pass over the database and the scripts at every start that migrates.
@@ -146,9 +148,9 @@ public final class Migrations {
 
     /**
      * Parley's settings for every Flyway instance it migrates with (Quarkus' through
-     * {@code dev.parley.ops.MigrationSettings}, the commands' through {@link OpsDatabase#flyway}): all pending migrations
-     * in one transaction, and no placeholder replacement (no script has placeholders; Flyway would still scan every
-     * line for them, about a tenth of its parsing).
+     * {@code dev.parley.ops.MigrationSettings}, the commands' through {@link OpsDatabase#flyway}): all pending
+     * migrations in one transaction, and no placeholder replacement (no script has placeholders; Flyway would still
+     * scan every line for them, about a tenth of its parsing).
      */
     public static FluentConfiguration settings(FluentConfiguration configuration) {
         return configuration.group(true).placeholderReplacement(false);
