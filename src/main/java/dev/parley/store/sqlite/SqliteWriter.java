@@ -229,6 +229,9 @@ class SqliteWriter {
         if (connection != null && writtenSinceTruncate) {
             checkpoint(connection, "TRUNCATE"); // leave a compact database behind on shutdown
         }
+        if (statements != null) {
+            statements.close();
+        }
         closeQuietly(connection);
     }
 
@@ -247,6 +250,9 @@ class SqliteWriter {
         }
     }
 
+    /** The connection's prepared statements, kept while the writer keeps the connection (only its thread uses it). */
+    private StatementCache statements;
+
     private Connection open() throws SQLException {
         Connection c = dataSource.get().getConnection();
         c.setAutoCommit(true); // transactions are explicit: BEGIN IMMEDIATE ... COMMIT
@@ -254,7 +260,14 @@ class SqliteWriter {
             // after a checkpoint, shrink the WAL file back to this size instead of leaving it at its peak
             st.execute("PRAGMA journal_size_limit = " + walSizeLimit);
         }
-        return c;
+        Connection physical = StatementCache.physical(c);
+        if (statements == null || !statements.isFor(physical) || statements.isClosed()) {
+            if (statements != null) {
+                statements.close();
+            }
+            statements = new StatementCache(physical, StatementCache.CAPACITY);
+        }
+        return statements.lend(c);
     }
 
     /**
