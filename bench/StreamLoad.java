@@ -74,6 +74,11 @@ public class StreamLoad {
     static final String SOURCE = "bench/StreamLoad.java";
     /** A turn that sends nothing for this long has failed ("timeout"); a whole drain longer than a minute too. */
     static final int IDLE_TIMEOUT_MS = 30_000;
+    /**
+     * The lister's event loop: {@code own} (a second Vert.x instance, one thread) or {@code shared} (the streams' loop,
+     * as before 2026-12-07, where each list response waits behind the streams' chunks in the generator itself).
+     */
+    static String listLoop = "own";
 
     public static void main(String[] args) throws Exception {
         if (args.length > 0 && args[0].equals("upstream")) {
@@ -97,11 +102,16 @@ public class StreamLoad {
                 case "--parley-java-opts" -> parleyJavaOpts = value;
                 case "--parley-env" -> parleyEnv.add(value);
                 case "--portkey-port" -> portkeyPort = Integer.parseInt(value);
+                case "--list-loop" -> listLoop = value;
                 default -> {
                     System.err.println("unknown option " + args[i]);
                     System.exit(2);
                 }
             }
+        }
+        if (!listLoop.equals("own") && !listLoop.equals("shared")) {
+            System.err.println("--list-loop takes own or shared, not " + listLoop);
+            System.exit(2);
         }
         for (String mode : modes) {
             if (!mode.equals("api") && !mode.equals("v1")) {
@@ -117,6 +127,10 @@ public class StreamLoad {
         // One event loop for every client: the generator must cost less than what it measures.
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1)
                 .setInternalBlockingPoolSize(1));
+        // The lister on a thread of its own: a person listing conversations is not queued behind 500 streams
+        Vertx listVertx = listLoop.equals("own") ? Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1)
+                .setWorkerPoolSize(1).setInternalBlockingPoolSize(1)) : vertx;
+        Phase.listVertx = listVertx;
         Process upstreamProcess = startUpstream();
         int upstreamPort = readPort(upstreamProcess);
         upstreamPortForGateway = upstreamPort;
@@ -174,6 +188,9 @@ public class StreamLoad {
                 admin("DROP DATABASE IF EXISTS " + scratch + " WITH (FORCE)");
             }
             vertx.close();
+            if (listVertx != vertx) {
+                listVertx.close();
+            }
         }
         System.out.println(report.encodePrettily());
         System.exit(0);
@@ -245,7 +262,12 @@ public class StreamLoad {
         final Map<String, Long> errors = new TreeMap<>();
         final Map<String, Long> warmupErrors = new TreeMap<>();
         final Samples ttft = new Samples();
+        /** Touched only on the lister's loop while it runs; read once {@link #listed} is complete. */
         final Samples list = new Samples();
+        final CompletableFuture<Void> listed = new CompletableFuture<>();
+        volatile boolean listing;
+        static Vertx listVertx;
+        HttpClient lister;
         boolean measuring;
         boolean stopping;
         long windowStart;
@@ -298,7 +320,14 @@ public class StreamLoad {
                     cpuStart = cpuNow();
                     measuring = true;
                     if (target.key() != null) {
-                        listLoop();
+                        listing = true;
+                        listVertx.runOnContext(l -> {
+                            lister = listVertx.createHttpClient(new HttpClientOptions().setKeepAlive(true),
+                                    new PoolOptions().setHttp1MaxSize(1));
+                            listLoop();
+                        });
+                    } else {
+                        listed.complete(null);
                     }
                 });
                 vertx.setTimer((warmupSeconds + seconds) * 1000L, t -> {
@@ -307,11 +336,13 @@ public class StreamLoad {
                     parleyRssKb = parleyPid < 0 ? -1 : rssKb(parleyPid);
                     generatorRssKb = rssKb(ProcessHandle.current().pid());
                     measuring = false;
+                    listing = false;
                     stopping = true;
                 });
             });
             // the drain: turns in flight at the end of the window finish on their own, or are counted as stuck
             finished.get(warmupSeconds + seconds + 90L, TimeUnit.SECONDS);
+            listed.get(IDLE_TIMEOUT_MS + 10_000L, TimeUnit.MILLISECONDS);
             return this;
         }
 
@@ -494,26 +525,33 @@ public class StreamLoad {
             }
         }
 
-        /** One more client: the first page of the conversation list every 50 ms while the window is open. */
+        /**
+         * One more client: the first page of the conversation list every 50 ms while the window is open, on the
+         * lister's own loop (errors are handed to the streams' loop, which keeps them).
+         */
         void listLoop() {
-            if (!measuring) {
+            if (!listing) {
+                lister.close();
+                listed.complete(null);
                 return;
             }
             long start = System.nanoTime();
-            side.request(new RequestOptions().setMethod(HttpMethod.GET).setHost(target.host()).setPort(target.port())
+            lister.request(new RequestOptions().setMethod(HttpMethod.GET).setHost(target.host()).setPort(target.port())
                     .setURI("/api/conversations?limit=20").putHeader("Authorization", "Bearer " + target.key())
                     .putHeader("Accept", "application/json").setIdleTimeout(IDLE_TIMEOUT_MS))
                     .compose(req -> req.send())
                     .compose(resp -> resp.body().map(b -> resp.statusCode()))
                     .onComplete(ar -> {
                         if (ar.failed()) {
-                            error("list:" + ar.cause().getClass().getSimpleName());
+                            String kind = "list:" + ar.cause().getClass().getSimpleName();
+                            vertx.runOnContext(v -> error(kind));
                         } else if (ar.result() != 200) {
-                            error("list:" + ar.result());
-                        } else if (measuring) {
+                            String kind = "list:" + ar.result();
+                            vertx.runOnContext(v -> error(kind));
+                        } else if (listing) {
                             list.add((System.nanoTime() - start) / 1000);
                         }
-                        vertx.setTimer(50, t -> listLoop());
+                        listVertx.setTimer(50, t -> listLoop());
                     });
         }
 
