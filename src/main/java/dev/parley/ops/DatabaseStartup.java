@@ -1,6 +1,7 @@
 package dev.parley.ops;
 
 import java.sql.SQLException;
+import java.util.Optional;
 
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -99,6 +100,13 @@ public class DatabaseStartup {
             if (settings.migrateOnStartup() && !Migrations.hasHistory(flyway)) {
                 // a new database: every migration, without reading the scripts once more for a plan first
                 schemaVersion = Migrations.applyAll(flyway, LOG::info).schemaVersion();
+                migrated = true;
+                return;
+            }
+            Optional<String> upToDate = Migrations.upToDate(flyway);
+            if (upToDate.isPresent()) {
+                // a restart: every packaged migration is in the history, so no plan (no script read) is needed
+                schemaVersion = upToDate.get();
                 migrated = true;
                 return;
             }

@@ -4,8 +4,11 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -14,7 +17,11 @@ import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
 import org.flywaydb.core.api.MigrationInfo;
 import org.flywaydb.core.api.MigrationInfoService;
+import org.flywaydb.core.api.MigrationVersion;
+import org.flywaydb.core.api.ResourceProvider;
+import org.flywaydb.core.api.configuration.Configuration;
 import org.flywaydb.core.api.configuration.FluentConfiguration;
+import org.flywaydb.core.api.resource.LoadableResource;
 import org.flywaydb.core.api.output.MigrateResult;
 
 import dev.parley.store.Dialect;
@@ -106,6 +113,59 @@ public final class Migrations {
             return tables.next();
         } catch (SQLException e) {
             throw new FlywayException("Cannot read the database's tables: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The schema version of a database on which every migration packaged for it has been applied, read from its
+     * history table in one query, or empty when one may be pending or failed, or when the packaged scripts cannot be
+     * listed without reading them (a Flyway instance without a {@link ResourceProvider}, as the commands build it):
+     * the caller then reads {@link #plan}. So a restart on an up-to-date database reads no script: Flyway's plan reads
+     * and checksums every one, a tenth of the main thread's start-up (bench/README.md, StartupTime). Conservative: a
+     * repeatable script, a baseline, or any history row that did not succeed leaves the decision to the plan. The
+     * scripts' checksums are not compared here, as the plan does not compare them either.
+     */
+    public static Optional<String> upToDate(Flyway flyway) {
+        Configuration config = flyway.getConfiguration();
+        ResourceProvider scripts = config.getResourceProvider();
+        if (scripts == null || !scripts.getResources(config.getRepeatableSqlMigrationPrefix(),
+                config.getSqlMigrationSuffixes()).isEmpty()) {
+            return Optional.empty();
+        }
+        String prefix = config.getSqlMigrationPrefix();
+        Set<String> packaged = new HashSet<>();
+        for (LoadableResource script : scripts.getResources(prefix, config.getSqlMigrationSuffixes())) {
+            String name = script.getFilename();
+            int separator = name.indexOf(config.getSqlMigrationSeparator());
+            if (separator <= prefix.length()) {
+                return Optional.empty();
+            }
+            packaged.add(MigrationVersion.fromVersion(name.substring(prefix.length(), separator)).getVersion());
+        }
+        if (packaged.isEmpty()) {
+            return Optional.empty();
+        }
+        String schema = config.getDefaultSchema() != null ? config.getDefaultSchema()
+                : config.getSchemas().length > 0 ? config.getSchemas()[0] : null;
+        String table = (schema == null ? "" : '"' + schema + "\".") + '"' + config.getTable() + '"';
+        try (Connection c = config.getDataSource().getConnection(); Statement st = c.createStatement();
+                ResultSet rows = st.executeQuery("SELECT version, success, type FROM " + table)) {
+            Set<String> applied = new HashSet<>();
+            MigrationVersion newest = null;
+            while (rows.next()) {
+                String version = rows.getString(1);
+                if (!rows.getBoolean(2) || "BASELINE".equals(rows.getString(3))) {
+                    return Optional.empty();
+                }
+                if (version != null) {
+                    MigrationVersion v = MigrationVersion.fromVersion(version);
+                    applied.add(v.getVersion());
+                    newest = newest == null || v.compareTo(newest) > 0 ? v : newest;
+                }
+            }
+            return applied.containsAll(packaged) ? Optional.of(newest.getVersion()) : Optional.empty();
+        } catch (SQLException e) {
+            return Optional.empty(); // no history table, or not one this query can read: the plan will say
         }
     }
 
