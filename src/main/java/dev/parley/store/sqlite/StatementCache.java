@@ -18,7 +18,8 @@ import java.util.Map;
  * The prepared statements of one SQLite connection, kept so that a statement run again is not compiled again.
  * SQLite compiles every statement into a program, with the triggers it fires: preparing an insert into
  * {@code messages} compiles the FTS5 triggers too. At 500 streams the writer spent a third of its time in
- * {@code prepare} (bench/README.md, "Prepared statements kept per connection"); sqlite-jdbc and Agroal keep none.
+ * {@code prepare} (bench/README.md, "Prepared statements kept per SQLite connection"); sqlite-jdbc and Agroal keep
+ * none.
  *
  * <p>A connection is {@linkplain #lend lent} through a view whose {@code prepareStatement(String)} hands out the
  * cached statement of that SQL (preparing it on the first call, on the physical connection, outside Agroal's
@@ -31,7 +32,7 @@ import java.util.Map;
  */
 final class StatementCache {
 
-    /** Statements kept per connection: the write path uses about 30 distinct ones, a search a few per shape. */
+    /** Statements kept per connection: every statement of the write path, and a search's few per query shape. */
     static final int CAPACITY = 128;
 
     private final Connection physical;
@@ -84,8 +85,8 @@ final class StatementCache {
      */
     Connection lend(Connection pooled) {
         Lending lending = new Lending(pooled);
-        return (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] { Connection.class },
-                lending);
+        return (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(),
+                new Class<?>[] { Connection.class }, lending);
     }
 
     /** Closes every kept statement. */
