@@ -1,9 +1,6 @@
 package dev.parley.store.sqlite;
 
 import java.sql.Connection;
-import java.sql.SQLException;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
@@ -58,7 +55,7 @@ class SqliteReaders {
             ReturnContext origin = ReturnContext.capture();
             pool().execute(() -> {
                 T result;
-                try (Connection c = lend(dataSource.get().getConnection())) {
+                try (Connection c = statements.lend(dataSource.get().getConnection())) {
                     result = work.run(c);
                 } catch (Throwable e) {
                     origin.fail(emitter, e);
@@ -69,27 +66,8 @@ class SqliteReaders {
         });
     }
 
-    /** The prepared statements of each physical connection the pool has lent (guarded by itself). */
-    private final List<StatementCache> statements = new ArrayList<>();
-
-    /** The pooled connection, preparing through the statements kept for its physical connection. */
-    private Connection lend(Connection pooled) throws SQLException {
-        Connection physical = StatementCache.physical(pooled);
-        StatementCache cache = null;
-        synchronized (statements) {
-            for (StatementCache s : statements) {
-                if (s.isFor(physical)) {
-                    cache = s;
-                }
-            }
-            if (cache == null) {
-                statements.removeIf(StatementCache::isClosed); // connections the pool has closed since
-                cache = new StatementCache(physical, StatementCache.CAPACITY);
-                statements.add(cache);
-            }
-        }
-        return cache.lend(pooled);
-    }
+    /** The prepared statements of each physical connection the pool lends. */
+    private final StatementCaches statements = new StatementCaches();
 
     @PreDestroy
     void stop() {

@@ -229,9 +229,7 @@ class SqliteWriter {
         if (connection != null && writtenSinceTruncate) {
             checkpoint(connection, "TRUNCATE"); // leave a compact database behind on shutdown
         }
-        if (statements != null) {
-            statements.close();
-        }
+        statements.close();
         closeQuietly(connection);
     }
 
@@ -250,8 +248,8 @@ class SqliteWriter {
         }
     }
 
-    /** The connection's prepared statements, kept while the writer keeps the connection (only its thread uses it). */
-    private StatementCache statements;
+    /** The prepared statements of the writer's connection (only its thread uses them), closed when it stops. */
+    private final StatementCaches statements = new StatementCaches();
 
     private Connection open() throws SQLException {
         Connection c = dataSource.get().getConnection();
@@ -259,13 +257,6 @@ class SqliteWriter {
         try (Statement st = c.createStatement()) {
             // after a checkpoint, shrink the WAL file back to this size instead of leaving it at its peak
             st.execute("PRAGMA journal_size_limit = " + walSizeLimit);
-        }
-        Connection physical = StatementCache.physical(c);
-        if (statements == null || !statements.isFor(physical) || statements.isClosed()) {
-            if (statements != null) {
-                statements.close();
-            }
-            statements = new StatementCache(physical, StatementCache.CAPACITY);
         }
         return statements.lend(c);
     }

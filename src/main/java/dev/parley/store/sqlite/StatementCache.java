@@ -56,11 +56,6 @@ final class StatementCache {
         this.entries = new LinkedHashMap<>(32, 0.75f, true);
     }
 
-    /** The cache of a pooled connection's physical connection: {@code pooled.unwrap(Connection.class)}. */
-    static Connection physical(Connection pooled) throws SQLException {
-        return pooled.unwrap(Connection.class);
-    }
-
     boolean isFor(Connection connection) {
         return physical == connection;
     }

@@ -54,11 +54,15 @@ class StatementCacheTest {
     }
 
     private Connection lend(StatementCache from) {
-        Connection pooled = physical;
-        return from.lend((Connection) java.lang.reflect.Proxy.newProxyInstance(Connection.class.getClassLoader(),
+        return from.lend(pooled(physical));
+    }
+
+    /** {@code connection} as a pool lends it: closing it does not close the physical connection. */
+    private static Connection pooled(Connection connection) {
+        return (Connection) java.lang.reflect.Proxy.newProxyInstance(Connection.class.getClassLoader(),
                 new Class<?>[] { Connection.class }, (proxy, method, args) -> method.getName().equals("close")
                         ? null
-                        : method.invoke(pooled, args)));
+                        : method.invoke(connection, args));
     }
 
     private static PreparedStatement underlying(PreparedStatement ps) throws SQLException {
@@ -194,5 +198,23 @@ class StatementCacheTest {
         assertThat(a.isClosed()).isTrue();
         small.close();
         assertThat(small.size()).isZero();
+    }
+
+    @Test
+    void eachPhysicalConnectionKeepsItsOwnStatementsAcrossLendings() throws SQLException {
+        StatementCaches caches = new StatementCaches();
+        PreparedStatement first;
+        try (Connection c = caches.lend(pooled(physical)); PreparedStatement ps = c.prepareStatement(SELECT)) {
+            first = underlying(ps);
+        }
+        try (Connection c = caches.lend(pooled(physical)); PreparedStatement ps = c.prepareStatement(SELECT)) {
+            assertThat(underlying(ps)).isSameAs(first);
+        }
+        try (Connection c = caches.lend(pooled(other)); PreparedStatement ps = c.prepareStatement(SELECT)) {
+            assertThat(underlying(ps)).isNotSameAs(first);
+            assertThat(ps.getConnection()).isSameAs(other);
+        }
+        caches.close();
+        assertThat(first.isClosed()).isTrue();
     }
 }
