@@ -44,7 +44,13 @@ public final class Turn {
     private final UUID userMessageId;
     private final UUID assistantMessageId = UuidV7.next();
     private final String model;
-    private final ProviderRequest request;
+    /**
+     * The prompt, until the provider has it: a turn in flight does not keep its conversation's history (at 500
+     * streams that was most of what each young collection copied).
+     */
+    private ProviderRequest request;
+    /** The prompt's size as estimated, for a reply whose provider reports no usage. */
+    private final int promptTokensEstimate;
     /** The turn's place among the turns a shutdown waits for. */
     private final InFlightTurns.Entry inFlight;
     /** What the turn holds against its limits, settled when the reply is stored. */
@@ -62,6 +68,7 @@ public final class Turn {
         this.userMessageId = userMessageId;
         this.model = model;
         this.request = request;
+        this.promptTokensEstimate = request.messages().stream().mapToInt(m -> TokenEstimate.of(m.content())).sum();
         this.inFlight = inFlight;
         this.admission = admission;
         this.bufferEvents = bufferEvents;
@@ -178,7 +185,12 @@ public final class Turn {
                 }));
             }
         });
-        route.stream(request).subscribe().withSubscriber(provider);
+        ProviderRequest prompt = request;
+        if (prompt == null) {
+            throw new IllegalStateException("a turn runs once");
+        }
+        request = null;
+        route.stream(prompt).subscribe().withSubscriber(provider);
     }
 
     /**
@@ -261,8 +273,7 @@ public final class Turn {
     /** Stores the reply with everything that counts it (usage, limits), in one write. */
     private Uni<Message> store(Reply reply, String finishReason) {
         String content = reply.text.toString();
-        int tokensIn = reply.promptTokens >= 0 ? reply.promptTokens
-                : request.messages().stream().mapToInt(m -> TokenEstimate.of(m.content())).sum();
+        int tokensIn = reply.promptTokens >= 0 ? reply.promptTokens : promptTokensEstimate;
         int tokensOut = reply.completionTokens >= 0 ? reply.completionTokens : TokenEstimate.of(content);
         Message assistant = new Message(assistantMessageId, tenantId, conversationId, Message.Role.ASSISTANT, content,
                 tokensIn, tokensOut, finishReason, Timestamps.now(), keyId, model);

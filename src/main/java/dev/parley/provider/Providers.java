@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import jakarta.annotation.PreDestroy;
@@ -170,30 +170,32 @@ public class Providers {
     /**
      * Tries provider {@code i}; if it fails before producing any text, the next one gets the request. One extra
      * attempt, on the first one again, is allowed for a connection-level failure: a pooled keep-alive connection that
-     * the upstream had just closed fails the request before any answer, and a fresh connection is all it takes.
+     * the upstream had just closed fails the request before any answer, and a fresh connection is all it takes. The
+     * request (the whole prompt) is let go at the first text, when no other provider can take the turn any more.
      */
-    private Multi<ProviderChunk> attempt(List<ChatProvider> order, int i, ProviderRequest request) {
+    static Multi<ProviderChunk> attempt(List<ChatProvider> order, int i, ProviderRequest request) {
         ChatProvider provider = order.get(i % order.size());
-        AtomicBoolean producedText = new AtomicBoolean();
-        return new NotingText(provider.stream(request), producedText)
-                .onFailure(e -> !producedText.get() && mayTryAgain(order, i + 1, e))
+        AtomicReference<ProviderRequest> untilText = new AtomicReference<>(request);
+        // the provider's stream is made at subscription, so that no step of the attempt keeps the request
+        return new NotingText(Multi.createFrom().deferred(() -> provider.stream(untilText.get())), untilText)
+                .onFailure(e -> untilText.get() != null && mayTryAgain(order, i + 1, e))
                 .recoverWithMulti(e -> {
                     LOG.warnf("Upstream %s failed before the first token (%s); trying %s", provider.name(),
                             e.getMessage(), order.get((i + 1) % order.size()).name());
-                    return attempt(order, i + 1, request);
+                    return attempt(order, i + 1, untilText.get());
                 });
     }
 
     /**
-     * The provider's chunks as they are, noting the first text: an operator of its own, where
+     * The provider's chunks as they are, letting go of the request at the first text: an operator of its own, where
      * {@code onItem().invoke(...)} would call its callback through Mutiny's context-propagation wrapper at every chunk.
      */
     private static final class NotingText extends AbstractMultiOperator<ProviderChunk, ProviderChunk> {
-        private final AtomicBoolean producedText;
+        private final AtomicReference<ProviderRequest> untilText;
 
-        NotingText(Multi<ProviderChunk> upstream, AtomicBoolean producedText) {
+        NotingText(Multi<ProviderChunk> upstream, AtomicReference<ProviderRequest> untilText) {
             super(upstream);
-            this.producedText = producedText;
+            this.untilText = untilText;
         }
 
         @Override
@@ -201,8 +203,8 @@ public class Providers {
             upstream.subscribe().withSubscriber(new MultiOperatorProcessor<ProviderChunk, ProviderChunk>(downstream) {
                 @Override
                 public void onItem(ProviderChunk chunk) {
-                    if (chunk instanceof ProviderChunk.Text && !producedText.get()) {
-                        producedText.set(true);
+                    if (chunk instanceof ProviderChunk.Text && untilText.get() != null) {
+                        untilText.set(null);
                     }
                     super.onItem(chunk);
                 }
