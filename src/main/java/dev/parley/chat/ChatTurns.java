@@ -72,21 +72,26 @@ public class ChatTurns {
                     String chosen = model == null || model.isBlank() ? conversation.model() : model.trim();
                     return access.route(caller.tenantId(), chosen).chain(route -> {
                         Message user = newMessage(caller, conversationId, Message.Role.USER, content);
-                        return start(caller, null, List.of(user), prompt, replyTokens).map(admission -> turn(caller,
-                                conversationId, user.id(), route, prompt, replyTokens, shutdown, admission));
+                        return started(caller, null, List.of(user), conversationId, user.id(), route, prompt,
+                                replyTokens, shutdown);
                     });
                 }));
     }
 
     /**
      * The turn's first write: its messages (and new conversation), admitted against the caller's tenant's and key's
-     * limits; refused, it stores nothing.
+     * limits (refused, it stores nothing); then the turn, ready to run, with the prompt's estimated size that its
+     * admission reserved.
      */
-    private Uni<TurnStore.Admission> start(Caller caller, Conversation created, List<Message> stored,
-            List<PromptMessage> prompt, Integer replyTokens) {
-        int promptTokens = prompt.stream().mapToInt(m -> TokenEstimate.of(m.content())).sum();
+    private Uni<Turn> started(Caller caller, Conversation created, List<Message> stored, UUID conversationId,
+            UUID userMessageId, Route route, List<PromptMessage> prompt, Integer replyTokens,
+            InFlightTurns.Entry shutdown) {
+        int promptTokens = TokenEstimate.ofPrompt(prompt);
         return admissions.admit(caller.tenantId(), caller.keyId(), caller.limits(), promptTokens, replyTokens)
-                .call(admission -> turns.start(new TurnStore.TurnStart(created, stored, admission)));
+                .call(admission -> turns.start(new TurnStore.TurnStart(created, stored, admission)))
+                .map(admission -> new Turn(route, turns, caller.tenantId(), caller.keyId(), conversationId,
+                        userMessageId, route.model(), new ProviderRequest(route.model(), prompt, replyTokens),
+                        promptTokens, shutdown, admission, settings.streamBufferEvents()));
     }
 
     /**
@@ -110,8 +115,8 @@ public class ChatTurns {
             PromptMessage last = prompt.get(prompt.size() - 1);
             Message user = newMessage(caller, id, Message.Role.of(last.role()), last.content());
             // the conversation must be the tenant's: the write that stores the message checks it
-            return admitted(shutdown -> start(caller, null, List.of(user), prompt, replyTokens).map(admission -> turn(
-                    caller, id, user.id(), route, prompt, replyTokens, shutdown, admission)));
+            return admitted(shutdown -> started(caller, null, List.of(user), id, user.id(), route, prompt, replyTokens,
+                    shutdown));
         }
         UUID id = UuidV7.next();
         List<Message> stored = new ArrayList<>(prompt.size());
@@ -121,16 +126,8 @@ public class ChatTurns {
         Message last = stored.get(stored.size() - 1);
         Conversation created = new Conversation(id, caller.tenantId(), titleFrom(prompt), model, false,
                 stored.get(0).createdAt(), last.createdAt(), null);
-        return admitted(shutdown -> start(caller, created, stored, prompt, replyTokens).map(admission -> turn(caller,
-                id, last.id(), route, prompt, replyTokens, shutdown, admission)));
-    }
-
-    private Turn turn(Caller caller, UUID conversationId, UUID userMessageId, Route route,
-            List<PromptMessage> prompt, Integer maxTokens, InFlightTurns.Entry shutdown,
-            TurnStore.Admission admission) {
-        return new Turn(route, turns, caller.tenantId(), caller.keyId(), conversationId, userMessageId, route.model(),
-                new ProviderRequest(route.model(), prompt, maxTokens), shutdown, admission,
-                settings.streamBufferEvents());
+        return admitted(shutdown -> started(caller, created, stored, id, last.id(), route, prompt, replyTokens,
+                shutdown));
     }
 
     /**

@@ -49,7 +49,7 @@ public final class Turn {
      * streams that was most of what each young collection copied).
      */
     private ProviderRequest request;
-    /** The prompt's size as estimated, for a reply whose provider reports no usage. */
+    /** The prompt's size as estimated (and reserved at admission), for a reply whose provider reports no usage. */
     private final int promptTokensEstimate;
     /** The turn's place among the turns a shutdown waits for. */
     private final InFlightTurns.Entry inFlight;
@@ -58,8 +58,8 @@ public final class Turn {
     private final int bufferEvents;
 
     Turn(Route route, TurnStore turns, UUID tenantId, UUID keyId, UUID conversationId, UUID userMessageId,
-            String model, ProviderRequest request, InFlightTurns.Entry inFlight, TurnStore.Admission admission,
-            int bufferEvents) {
+            String model, ProviderRequest request, int promptTokensEstimate, InFlightTurns.Entry inFlight,
+            TurnStore.Admission admission, int bufferEvents) {
         this.route = route;
         this.turns = turns;
         this.tenantId = tenantId;
@@ -68,7 +68,7 @@ public final class Turn {
         this.userMessageId = userMessageId;
         this.model = model;
         this.request = request;
-        this.promptTokensEstimate = request.messages().stream().mapToInt(m -> TokenEstimate.of(m.content())).sum();
+        this.promptTokensEstimate = promptTokensEstimate;
         this.inFlight = inFlight;
         this.admission = admission;
         this.bufferEvents = bufferEvents;

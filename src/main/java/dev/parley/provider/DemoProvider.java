@@ -43,7 +43,7 @@ final class DemoProvider implements ChatProvider {
         String reply = "This is Parley's built-in demo model, not a real one. You said: \"" + quoted + "\". "
                 + "Configure an OpenAI-compatible upstream (PARLEY_UPSTREAM_1_URL) to talk to a real model.";
         List<String> words = List.of(reply.split("(?<= )"));
-        int prompt = request.messages().stream().mapToInt(m -> TokenEstimate.of(m.content())).sum();
+        int prompt = TokenEstimate.ofPrompt(request.messages());
         Multi<ProviderChunk> text = tokenDelay.isZero()
                 ? Multi.createFrom().iterable(words).map(ProviderChunk.Text::new)
                 : Multi.createFrom().ticks().every(tokenDelay).select().first(words.size())

@@ -53,6 +53,15 @@ class FailoverTest {
         }
     }
 
+    private final Scripted first = new Scripted("first");
+    private final Scripted second = new Scripted("second");
+
+    /** The turn's stream over the two providers, first one first, taken as it comes. */
+    private AssertSubscriber<ProviderChunk> run(ProviderRequest request) {
+        return Providers.attempt(List.of(first, second), 0, request).subscribe()
+                .withSubscriber(AssertSubscriber.create(Long.MAX_VALUE));
+    }
+
     private static ProviderRequest prompt(int messages) {
         List<PromptMessage> list = new ArrayList<>();
         for (int i = 0; i < messages; i++) {
@@ -63,10 +72,7 @@ class FailoverTest {
 
     @Test
     void aFailureBeforeTheFirstTextGoesToTheNextProvider() {
-        Scripted first = new Scripted("first");
-        Scripted second = new Scripted("second");
-        AssertSubscriber<ProviderChunk> turn = Providers.attempt(List.of(first, second), 0, prompt(3))
-                .subscribe().withSubscriber(AssertSubscriber.create(Long.MAX_VALUE));
+        AssertSubscriber<ProviderChunk> turn = run(prompt(3));
 
         first.streams.get(0).fail(new UpstreamException("first", 503, "unavailable"));
         assertThat(second.promptSizes).containsExactly(3);
@@ -78,10 +84,7 @@ class FailoverTest {
 
     @Test
     void aFailureAfterTheFirstTextEndsTheTurn() {
-        Scripted first = new Scripted("first");
-        Scripted second = new Scripted("second");
-        AssertSubscriber<ProviderChunk> turn = Providers.attempt(List.of(first, second), 0, prompt(3))
-                .subscribe().withSubscriber(AssertSubscriber.create(Long.MAX_VALUE));
+        AssertSubscriber<ProviderChunk> turn = run(prompt(3));
 
         first.streams.get(0).emit(new ProviderChunk.Text("hel"));
         first.streams.get(0).fail(new UpstreamException("first", 503, "unavailable"));
@@ -92,12 +95,9 @@ class FailoverTest {
 
     @Test
     void theRequestIsKeptUntilTheFirstTextThenLetGo() throws InterruptedException {
-        Scripted first = new Scripted("first");
-        Scripted second = new Scripted("second");
         ProviderRequest request = prompt(40);
         WeakReference<ProviderRequest> held = new WeakReference<>(request);
-        AssertSubscriber<ProviderChunk> turn = Providers.attempt(List.of(first, second), 0, request)
-                .subscribe().withSubscriber(AssertSubscriber.create(Long.MAX_VALUE));
+        AssertSubscriber<ProviderChunk> turn = run(request);
         request = null;
 
         // before any text another provider may still need it
