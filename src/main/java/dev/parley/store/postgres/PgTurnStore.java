@@ -240,7 +240,7 @@ public class PgTurnStore implements TurnStore {
         StringBuilder totals = new StringBuilder();
         StringBuilder totalsVerdict = new StringBuilder();
         int reserve = param(p, a.reservedTokens());
-        int instance = param(p, a.instance());
+        int instance = 0; // bound when a subject's turns in flight are counted: an unused parameter has no type
         for (int i = 0; i < limited.size(); i++) {
             Subject s = limited.get(i);
             Limits l = s.limits();
@@ -261,6 +261,9 @@ public class PgTurnStore implements TurnStore {
                 refuseIfEmpty(verdict, "n" + i);
             }
             if (l.concurrentTurns() != null) {
+                if (instance == 0) {
+                    instance = param(p, a.instance());
+                }
                 flights.append(", f").append(i).append(" AS (").append(UPSERT_FLIGHT.formatted(
                         param(p, UuidV7.next()), subject, instance)).append("RETURNING 1)");
                 refuseIfEmpty(flightsVerdict, "f" + i);
