@@ -4,7 +4,9 @@ import static dev.parley.store.postgres.PgTurnStore.at;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -18,6 +20,7 @@ import dev.parley.store.Message;
 import dev.parley.store.SearchCursor;
 import dev.parley.store.SearchQuery;
 import dev.parley.store.SearchStore;
+import dev.parley.store.SearchText;
 import dev.parley.store.Timestamps;
 import io.quarkus.arc.InjectableInstance;
 import io.smallrye.mutiny.Uni;
@@ -44,6 +47,10 @@ public class PgSearchStore implements SearchStore {
 
     /** A tsquery expression and the parameters it binds, numbered from the first one it was given. */
     record Rendered(String sql, List<Object> params) {
+    }
+
+    /** A statement and its parameters, from {@code $1}. */
+    record Statement(String sql, List<Object> params) {
     }
 
     /**
@@ -116,15 +123,16 @@ public class PgSearchStore implements SearchStore {
     }
 
     /**
-     * The tenant's matches with the filters, as rows of {@code m}, joining {@code c} only when a filter needs it.
-     * {@code walk}: the match is written so that no index can answer it ({@link #walksNewest}), leaving the planner
-     * the walk through {@code messages_recent}.
+     * The tenant's matches with the filters, as rows of {@code m}, joining {@code c} only when a filter needs it. The
+     * match is written for the {@code shape} ({@link Shape}): for the statements that are kept prepared the tsquery is
+     * a subquery, computed once per run, since a generic plan would otherwise build it again for every row it checks.
      */
-    private static String matches(Rendered q, Filter filter, List<Object> params, boolean walk) {
+    private static String matches(Rendered q, Filter filter, List<Object> params, Shape shape) {
+        String tsquery = shape == Shape.PLANNER ? q.sql() : "(SELECT " + q.sql() + ")";
         StringBuilder sql = new StringBuilder("FROM messages m"
                 + (filter.archived() != null ? " JOIN conversations c ON c.id = m.conversation_id" : "")
-                + " WHERE m.tenant_id = $1 AND " + (walk ? "coalesce(m.search @@ " + q.sql() + ", false)"
-                        : "m.search @@ " + q.sql()));
+                + " WHERE m.tenant_id = $1 AND " + (shape == Shape.WALK ? "coalesce(m.search @@ " + tsquery
+                        + ", false)" : "m.search @@ " + tsquery));
         if (filter.role() != null) {
             params.add(filter.role().id());
             sql.append(" AND m.role = $").append(params.size());
@@ -149,34 +157,70 @@ public class PgSearchStore implements SearchStore {
     }
 
     /** The page's rows with their message text and conversation title, read only for the hits of the page. */
-    static final String PAGE = PgPoolWithLongStatements.CUSTOM_PLAN
-            + "SELECT top.*, m.conversation_id, m.role, m.content, c.title FROM (%s) top "
+    static final String KEPT_PAGE = "SELECT top.*, m.conversation_id, m.role, m.content, c.title FROM (%s) top "
             + "JOIN messages m ON m.id = top.id JOIN conversations c ON c.id = m.conversation_id AND c.tenant_id = $1 "
             + "ORDER BY %s";
 
+    /** {@link #KEPT_PAGE}, planned for its values at every run (the planner chooses how to find the matches). */
+    static final String PAGE = PgPoolWithLongStatements.CUSTOM_PLAN + KEPT_PAGE;
+
     /**
      * The ranked window: on the first page the newest {@code RANKED_WINDOW} matches, ranked with ts_rank_cd, the page
-     * being the best of them after the cursor; the planner chooses between the GIN index (few matches: read them all,
-     * keep the newest) and the {@code messages_recent} index (many matches: walk the tenant's messages newest first
-     * until the window is full), from the tsvector statistics. After the first page the window is every match from its
-     * floor on.
+     * being the best of them after the cursor, found the way {@link #shape} chooses: by the GIN index (few matches:
+     * read them all, keep the newest) or by the {@code messages_recent} index (many matches: walk the tenant's
+     * messages newest first until the window is full), or as the planner chooses. After the first page the window is
+     * every match from its floor on.
      */
     private Uni<Ranked> ranked(UUID tenantId, SearchQuery query, Filter filter, SearchCursor after, int n) {
         if (after != null) {
-            return ranked(tenantId, query, filter, after, n, false);
+            return ranked(tenantId, query, filter, after, n, Shape.PLANNER);
         }
-        return walksNewest(query, filter).chain(walk -> ranked(tenantId, query, filter, null, n, walk));
+        return shape(tenantId, query, filter).chain(shape -> ranked(tenantId, query, filter, null, n, shape));
+    }
+
+    /** The first page found in the given shape, whatever {@link #shape} would choose (tests). */
+    Uni<Page> firstPage(UUID tenantId, SearchQuery query, int limit, Shape shape) {
+        return ranked(tenantId, query, Filter.NONE, null, limit + 1, shape).map(ranked -> Page.of(ranked.rows(),
+                limit, ranked.floor()));
     }
 
     private Uni<Ranked> ranked(UUID tenantId, SearchQuery query, Filter filter, SearchCursor after, int n,
-            boolean walk) {
+            Shape shape) {
+        SearchCursor.Floor floor = after == null ? null : after.floor();
+        Statement statement = rankedStatement(tenantId, query, filter, after, n, shape);
+        return pool.get().preparedQuery(statement.sql()).execute(Tuple.from(statement.params())).map(rows -> {
+            List<Hit> hits = new ArrayList<>(n);
+            SearchCursor.Floor windowFloor = null;
+            for (Row row : rows) {
+                hits.add(hit(row, row.getDouble("rank"), true));
+                if (row.getLong("n") >= RANKED_WINDOW) {
+                    windowFloor = new SearchCursor.Floor(micros(row, "floor_at"), row.getUUID("floor_id"));
+                }
+            }
+            return new Ranked(hits, after != null ? floor : windowFloor);
+        });
+    }
+
+    /**
+     * The ranked window's statement: the page's rows with {@code rank}, and with {@code floor_at}, {@code floor_id}
+     * and {@code n} describing the window.
+     */
+    static Statement rankedStatement(UUID tenantId, SearchQuery query, Filter filter, SearchCursor after, int n,
+            Shape shape) {
         List<Object> params = new ArrayList<>();
         params.add(tenantId);
         Rendered q = tsquery(query, 2);
         params.addAll(q.params());
         SearchCursor.Floor floor = after == null ? null : after.floor();
+        if (shape != Shape.PLANNER && (after != null || !filter.equals(Filter.NONE))) {
+            throw new IllegalArgumentException("only a first page without filters has a fixed shape");
+        }
         StringBuilder window = new StringBuilder("SELECT m.id, m.created_at, m.search ").append(matches(q, filter,
-                params, walk));
+                params, shape));
+        if (shape == Shape.INDEX) {
+            // fenced off from the ORDER BY and LIMIT, a walk through messages_recent has nothing to gain: GIN it is
+            window.insert(0, "SELECT * FROM (").append(" OFFSET 0) m");
+        }
         if (floor != null) {
             params.add(at(Timestamps.fromMicros(floor.position())));
             params.add(floor.messageId());
@@ -197,23 +241,14 @@ public class PgSearchStore implements SearchStore {
                     + " OR (created_at = $" + (r + 1) + " AND id < $" + (r + 2) + ")))";
         }
         params.add(n);
-        String top = "SELECT * FROM (SELECT id, created_at, ts_rank_cd(search, " + q.sql() + ")::float8 AS rank, "
+        String rankedBy = shape == Shape.PLANNER ? q.sql() : "(SELECT " + q.sql() + ")";
+        String top = "SELECT * FROM (SELECT id, created_at, ts_rank_cd(search, " + rankedBy + ")::float8 AS rank, "
                 + "last_value(created_at) OVER w AS floor_at, last_value(id) OVER w AS floor_id, count(*) OVER w AS n "
                 + "FROM (" + window + ") win WINDOW w AS (ORDER BY created_at DESC, id DESC ROWS BETWEEN UNBOUNDED "
                 + "PRECEDING AND UNBOUNDED FOLLOWING)) ranked" + keyset
                 + " ORDER BY rank DESC, created_at DESC, id DESC LIMIT $" + params.size();
-        String sql = String.format(PAGE, top, "top.rank DESC, top.created_at DESC, top.id DESC");
-        return pool.get().preparedQuery(sql).execute(Tuple.from(params)).map(rows -> {
-            List<Hit> hits = new ArrayList<>(n);
-            SearchCursor.Floor windowFloor = null;
-            for (Row row : rows) {
-                hits.add(hit(row, row.getDouble("rank"), true));
-                if (row.getLong("n") >= RANKED_WINDOW) {
-                    windowFloor = new SearchCursor.Floor(micros(row, "floor_at"), row.getUUID("floor_id"));
-                }
-            }
-            return new Ranked(hits, after != null ? floor : windowFloor);
-        });
+        return new Statement(String.format(shape == Shape.PLANNER ? PAGE : KEPT_PAGE, top,
+                "top.rank DESC, top.created_at DESC, top.id DESC"), params);
     }
 
     /** The matches older than the given one, newest first (rank 0). */
@@ -223,7 +258,7 @@ public class PgSearchStore implements SearchStore {
         params.add(tenantId);
         Rendered q = tsquery(query, 2);
         params.addAll(q.params());
-        String matches = matches(q, filter, params, false);
+        String matches = matches(q, filter, params, Shape.PLANNER);
         params.add(at(Timestamps.fromMicros(beforeMicros)));
         params.add(beforeId);
         params.add(n);
@@ -240,10 +275,35 @@ public class PgSearchStore implements SearchStore {
         });
     }
 
-    // --- the plan of a prefix's first page ---------------------------------------------------------------------
+    // --- how a first page finds its ranked window --------------------------------------------------------------
+
+    /**
+     * How a first page finds its ranked window. The planner can choose, from the column's statistics, if the statement
+     * is planned for its values at every run; at a million messages that planning took about as long as running a
+     * search for a word (hot, one backend: 0.6-1.0 ms of planning against 1.2-2.2 ms of execution), half of it
+     * reading the 10,000 lexemes V16 keeps. So for a first page without filters Parley chooses, from the same
+     * statistics ({@link #choose}), and sends a statement whose form leaves the planner only that way: kept prepared
+     * on the connection, parsed and planned once.
+     */
+    enum Shape {
+        /** Planned for its values at every run: pages after the first, filters, or no statistics yet. */
+        PLANNER,
+        /** The tenant's messages newest first through {@code messages_recent}, until the window is full. */
+        WALK,
+        /** Every match through the GIN index, the newest kept. */
+        INDEX
+    }
 
     /** A prefix whose lexemes are in at least this share of the messages fills the ranked window by a walk. */
     static final double DENSE_PREFIX = 0.02;
+
+    /**
+     * How many times fewer messages a phrase is guessed to match than hold all its words. The statistics know only
+     * words; in the bench's text (words drawn independently) a phrase of two words matches about one in 30 of the
+     * messages holding both, in real text often more. The guess leans to the index: a walk chosen wrongly reads up to
+     * every message of the tenant, the index chosen wrongly reads only the messages that hold the words.
+     */
+    static final double PHRASE_SPREAD = 16;
 
     /** How long PostgreSQL's statistics of the indexed words are kept before they are read again. */
     private static final long STATS_MAX_AGE_NANOS = TimeUnit.MINUTES.toNanos(1);
@@ -252,7 +312,7 @@ public class PgSearchStore implements SearchStore {
      * The most common lexemes of {@code messages.search} and their shares of the messages, from pg_stats: the lexemes
      * sorted, with the running sum of their shares, so that a prefix's share is two binary searches (V16 keeps 10,000).
      */
-    record LexemeStats(String[] sorted, double[] sums, long readAt) {
+    record LexemeStats(String[] sorted, double[] sums, double least, long readAt) {
 
         static final LexemeStats NONE = of(List.of(), List.of(), Long.MIN_VALUE);
 
@@ -268,11 +328,14 @@ public class PgSearchStore implements SearchStore {
             Arrays.sort(order, (a, b) -> lexemes.get(a).compareTo(lexemes.get(b)));
             String[] sorted = new String[order.length];
             double[] sums = new double[order.length + 1];
+            double least = 1;
             for (int i = 0; i < order.length; i++) {
                 sorted[i] = lexemes.get(order[i]);
-                sums[i + 1] = sums[i] + (order[i] < shares.size() ? shares.get(order[i]) : 0);
+                double share = order[i] < shares.size() ? shares.get(order[i]) : 0;
+                sums[i + 1] = sums[i] + share;
+                least = Math.min(least, share);
             }
-            return new LexemeStats(sorted, sums, readAt);
+            return new LexemeStats(sorted, sums, least, readAt);
         }
 
         /** The share of the messages holding a lexeme that starts with {@code prefix}, as far as the stats know. */
@@ -281,89 +344,204 @@ public class PgSearchStore implements SearchStore {
             return sums[firstAtLeast(prefix + Character.MAX_VALUE)] - sums[firstAtLeast(prefix)];
         }
 
+        /**
+         * The share of the messages holding {@code lexeme}: its own if it is among the common ones, else half the
+         * least common one's, as PostgreSQL's planner guesses it.
+         */
+        double share(String lexeme) {
+            int i = Arrays.binarySearch(sorted, lexeme);
+            return i >= 0 ? sums[i + 1] - sums[i] : least / 2;
+        }
+
         private int firstAtLeast(String key) {
             int i = Arrays.binarySearch(sorted, key);
             return i >= 0 ? i : -i - 1;
         }
     }
 
-    private volatile LexemeStats stats = LexemeStats.NONE;
+    /**
+     * How many messages each tenant has, from pg_stats (the tenants common enough to be listed, with their shares, and
+     * how many distinct ones there are) and the table's row count in pg_class; a tenant not listed gets an equal part
+     * of what the listed ones leave, as PostgreSQL's planner counts it. Negative rows: not known.
+     */
+    record TenantSizes(Map<UUID, Double> shares, double rows, double otherRows) {
+
+        static final TenantSizes NONE = new TenantSizes(Map.of(), -1, -1);
+
+        static TenantSizes of(List<String> tenants, List<Double> shares, double nDistinct, double rows) {
+            Map<UUID, Double> listed = new HashMap<>();
+            double listedShare = 0;
+            for (int i = 0; i < tenants.size() && i < shares.size(); i++) {
+                listed.put(UUID.fromString(tenants.get(i)), shares.get(i));
+                listedShare += shares.get(i);
+            }
+            double distinct = nDistinct >= 0 ? nDistinct : -nDistinct * rows;
+            double others = Math.max(1, distinct - listed.size());
+            return new TenantSizes(Map.copyOf(listed), rows, Math.max(0, 1 - listedShare) * rows / others);
+        }
+
+        double rowsOf(UUID tenant) {
+            if (rows <= 0) {
+                return -1;
+            }
+            Double share = shares.get(tenant);
+            return share != null ? share * rows : otherRows;
+        }
+    }
+
+    /** What {@link #choose} reads: the lexemes' and the tenants' statistics, read together. */
+    record Stats(LexemeStats lexemes, TenantSizes tenants) {
+
+        static final Stats NONE = new Stats(LexemeStats.NONE, TenantSizes.NONE);
+    }
+
+    private volatile Stats stats = Stats.NONE;
 
     /**
-     * Whether a search's first page should walk the tenant's messages newest first ({@code messages_recent}) until the
-     * ranked window is full, instead of letting the planner choose. The planner has no estimate for a prefix (it
-     * assumes a few thousand matches) and reads every match through the GIN index, each from its own heap page: at a
-     * million messages 0.3-0.45 s for a three-letter prefix in 7-10 % of a tenant's messages, where the walk takes
-     * 8-26 ms; for a rare prefix the walk reads the whole tenant (0.66 s) and GIN is right. So the walk is chosen for
-     * a query of one prefix without filters when PostgreSQL's own statistics (pg_stats' most common lexemes, read at
-     * most once a minute) put the prefix's words in at least {@value #DENSE_PREFIX} of the messages: the window's
-     * 200 matches then lie within the newest 10,000 or so, as far as the statistics go. The statistics must reach far
-     * enough down for that: a four-letter prefix in 5 % of the messages is typically twenty words in 0.25 % each, below
-     * the 1,000 lexemes PostgreSQL keeps at the default statistics target, so V16 raises the column's target to keep
+     * How the first page of {@code query} finds its ranked window in this tenant ({@link Shape}): with filters, or
+     * before the statistics are there, as the planner chooses; otherwise as {@link #choose} does.
+     */
+    Uni<Shape> shape(UUID tenantId, SearchQuery query, Filter filter) {
+        if (!filter.equals(Filter.NONE)) {
+            // not waited for, but read all the same: so that a column never analyzed is analyzed at the first search
+            stats().subscribe().with(read -> {
+            });
+            return Uni.createFrom().item(Shape.PLANNER);
+        }
+        return stats().map(s -> choose(query, s.lexemes(), s.tenants().rowsOf(tenantId)));
+    }
+
+    /**
+     * Walk the tenant's newest messages or read every match through GIN, whichever reads fewer messages by the
+     * statistics, like the planner's own estimate: a walk reads about {@code RANKED_WINDOW / share} of them (at most
+     * the tenant's), the index every message holding the query's words. Shares of words multiply as if independent
+     * (as the planner assumes); a phrase matches {@link #PHRASE_SPREAD} times fewer messages than hold its words.
+     *
+     * <p>One prefix on its own walks when its words are in at least {@value #DENSE_PREFIX} of the messages: the planner
+     * has no estimate for a prefix (it assumes a few thousand matches) and read every match through GIN, at a million
+     * messages 0.3-0.45 s for a three-letter prefix in 7-10 % of a tenant's messages where the walk takes 8-26 ms;
+     * for a rare prefix the walk reads the whole tenant (0.66 s) and GIN is right. The statistics must reach far enough
+     * down for that: a four-letter prefix in 5 % of the messages is typically twenty words in 0.25 % each, below the
+     * 1,000 lexemes PostgreSQL keeps at the default statistics target, so V16 raises the column's target to keep
      * 10,000 (at a million messages, alternating runs: 118-130 searches/s at one client instead of 87-96, prefixes
      * p50 8-9 ms instead of 28-34).
+     *
+     * @param tenantRows the tenant's messages, negative if not known
      */
-    Uni<Boolean> walksNewest(SearchQuery query, Filter filter) {
-        List<SearchQuery.Term> included = query.included();
-        if (!filter.equals(Filter.NONE) || included.size() != 1 || included.get(0).kind() != SearchQuery.Kind.PREFIX
-                || included.get(0).text().indexOf(' ') >= 0) {
-            // not waited for, but read all the same: so that a column never analyzed is analyzed at the first search
-            lexemeStats().subscribe().with(read -> {
-            });
-            return Uni.createFrom().item(false);
+    static Shape choose(SearchQuery query, LexemeStats lexemes, double tenantRows) {
+        if (lexemes.sorted().length == 0 || tenantRows <= 0) {
+            return Shape.PLANNER;
         }
-        String prefix = SearchQuery.fold(included.get(0).text());
-        return lexemeStats().map(s -> s.prefixShare(prefix) >= DENSE_PREFIX);
+        List<SearchQuery.Term> included = query.included();
+        if (included.size() == 1 && included.get(0).kind() == SearchQuery.Kind.PREFIX
+                && included.get(0).text().indexOf(' ') < 0) {
+            return lexemes.prefixShare(SearchQuery.fold(included.get(0).text())) >= DENSE_PREFIX ? Shape.WALK
+                    : Shape.INDEX;
+        }
+        double matches = 1;
+        double holding = 1;
+        for (SearchQuery.Term t : included) {
+            double[] e = estimate(t, lexemes);
+            matches *= e[0];
+            holding *= e[1];
+        }
+        for (SearchQuery.Term t : query.excludedTerms()) {
+            matches *= 1 - Math.min(1, estimate(t, lexemes)[0]);
+        }
+        double walked = Math.min(tenantRows, RANKED_WINDOW / Math.max(matches, Double.MIN_NORMAL));
+        return walked < holding * tenantRows ? Shape.WALK : Shape.INDEX;
+    }
+
+    /** A term's share of the messages: {matching it, holding its words}. */
+    private static double[] estimate(SearchQuery.Term term, LexemeStats lexemes) {
+        List<String> words = SearchText.needle(term);
+        if (words.isEmpty()) {
+            return new double[] {1, 1};
+        }
+        if (term.kind() == SearchQuery.Kind.WORD) {
+            // the parts the tokenizer splits one word into come together: the word is as common as its rarest part
+            double share = 1;
+            for (String w : words) {
+                share = Math.min(share, lexemes.share(w));
+            }
+            return new double[] {share, share};
+        }
+        int last = words.size() - 1;
+        double holding = term.kind() == SearchQuery.Kind.PREFIX ? Math.min(1, lexemes.prefixShare(words.get(last)))
+                : lexemes.share(words.get(last));
+        for (int i = 0; i < last; i++) {
+            holding *= lexemes.share(words.get(i));
+        }
+        return new double[] {words.size() > 1 ? holding / PHRASE_SPREAD : holding, holding};
     }
 
     private final AtomicBoolean analyzed = new AtomicBoolean();
 
     /**
-     * The column has no statistics yet: V9 added it to a table that may already hold every message, and autovacuum
-     * analyzes a table again only once a tenth of it has changed. Asked once per process, at its first search, in the
-     * background (about a second at a million messages); until it is done prefixes are left to the planner.
+     * The columns have no statistics yet: V9 added the search column to a table that may already hold every message,
+     * and autovacuum analyzes a table again only once a tenth of it has changed. Asked once per process, at its first
+     * search, in the background (about a second at a million messages); until it is done the planner chooses.
      */
     private void analyzeOnce() {
         if (analyzed.compareAndSet(false, true)) {
-            pool.get().query("ANALYZE messages (search)").execute().subscribe().with(done -> {
-                stats = LexemeStats.NONE;
+            pool.get().query("ANALYZE messages (search, tenant_id)").execute().subscribe().with(done -> {
+                stats = Stats.NONE;
                 LOG.info("Search: analyzed messages.search for the planner's statistics");
-            }, e -> LOG.warnf("Search: could not analyze messages.search (%s); prefixes are left to the planner",
+            }, e -> LOG.warnf("Search: could not analyze messages.search (%s); the planner chooses how to search",
                     e.getMessage()));
         }
     }
 
-    /** Reads the statistics again at the next prefix search (tests, after an ANALYZE). */
+    /** Reads the statistics again at the next search (tests, after an ANALYZE). */
     void forgetStats() {
-        stats = LexemeStats.NONE;
+        stats = Stats.NONE;
     }
 
-    private Uni<LexemeStats> lexemeStats() {
-        LexemeStats current = stats;
-        if (current != LexemeStats.NONE && System.nanoTime() - current.readAt() < STATS_MAX_AGE_NANOS) {
+    private Uni<Stats> stats() {
+        Stats current = stats;
+        if (current != Stats.NONE && System.nanoTime() - current.lexemes().readAt() < STATS_MAX_AGE_NANOS) {
             return Uni.createFrom().item(current);
         }
-        return pool.get().preparedQuery("SELECT most_common_elems::text::text[] AS lexemes, most_common_elem_freqs "
-                + "AS shares FROM pg_stats WHERE schemaname = current_schema() AND tablename = 'messages' "
-                + "AND attname = 'search'").execute().map(rows -> {
-                    if (rows.size() == 0) {
-                        analyzeOnce();
-                    }
-                    LexemeStats read = LexemeStats.of(List.of(), List.of(), System.nanoTime());
+        return pool.get().preparedQuery("SELECT s.attname::text AS attname, s.most_common_elems::text::text[] AS "
+                + "lexemes, s.most_common_elem_freqs AS shares, s.most_common_vals::text::text[] AS tenants, "
+                + "s.most_common_freqs AS tenant_shares, s.n_distinct::float8 AS n_distinct, c.reltuples::float8 AS reltuples "
+                + "FROM pg_stats s JOIN pg_class c ON c.oid = to_regclass(quote_ident(current_schema()) || '.messages') "
+                + "WHERE s.schemaname = current_schema() AND s.tablename = 'messages' "
+                + "AND s.attname IN ('search', 'tenant_id')").execute().map(rows -> {
+                    long readAt = System.nanoTime();
+                    LexemeStats lexemes = LexemeStats.of(List.of(), List.of(), readAt);
+                    TenantSizes tenants = TenantSizes.NONE;
+                    boolean searchAnalyzed = false;
                     for (Row row : rows) {
-                        String[] lexemes = row.getArrayOfStrings("lexemes");
-                        Float[] shares = row.getArrayOfFloats("shares");
-                        if (lexemes != null && shares != null) {
-                            List<Double> s = new ArrayList<>(shares.length);
-                            for (Float f : shares) {
-                                s.add(f.doubleValue());
+                        if (row.getString("attname").equals("search")) {
+                            searchAnalyzed = true;
+                            String[] l = row.getArrayOfStrings("lexemes");
+                            Float[] f = row.getArrayOfFloats("shares");
+                            if (l != null && f != null) {
+                                lexemes = LexemeStats.of(List.of(l), doubles(f), readAt);
                             }
-                            read = LexemeStats.of(List.of(lexemes), s, read.readAt());
+                        } else {
+                            String[] t = row.getArrayOfStrings("tenants");
+                            Float[] f = row.getArrayOfFloats("tenant_shares");
+                            tenants = TenantSizes.of(t == null ? List.of() : List.of(t), f == null ? List.of()
+                                    : doubles(f), row.getDouble("n_distinct"), row.getDouble("reltuples"));
                         }
                     }
+                    if (!searchAnalyzed) {
+                        analyzeOnce();
+                    }
+                    Stats read = new Stats(lexemes, tenants);
                     stats = read;
                     return read;
-                }).onFailure().recoverWithItem(LexemeStats.NONE);
+                }).onFailure().recoverWithItem(Stats.NONE);
+    }
+
+    private static List<Double> doubles(Float[] floats) {
+        List<Double> d = new ArrayList<>(floats.length);
+        for (Float f : floats) {
+            d.add(f.doubleValue());
+        }
+        return d;
     }
 
     private static long micros(Row row, String column) {
