@@ -280,7 +280,7 @@ public class PgSearchStore implements SearchStore {
     /**
      * How a first page finds its ranked window. The planner can choose, from the column's statistics, if the statement
      * is planned for its values at every run; at a million messages that planning took about as long as running a
-     * search for a word (hot, one backend: 0.6-1.0 ms of planning against 1.2-2.2 ms of execution), half of it
+     * search for a word (hot, one backend: 0.6-1.0 ms of planning against 1.2-2.2 ms of execution), a third of it
      * reading the 10,000 lexemes V16 keeps. So for a first page without filters Parley chooses, from the same
      * statistics ({@link #choose}), and sends a statement whose form leaves the planner only that way: kept prepared
      * on the connection, parsed and planned once.
@@ -294,14 +294,24 @@ public class PgSearchStore implements SearchStore {
         INDEX
     }
 
-    /** A prefix whose lexemes are in at least this share of the messages fills the ranked window by a walk. */
-    static final double DENSE_PREFIX = 0.02;
+    /**
+     * What reading one match through GIN costs, in messages a walk passes for the same time. Measured at a million
+     * messages (hot, huge pages, one tenant of 100,000): the word {@code siar}, 4,313 matches, 12-15 ms through GIN
+     * (the matches' pages read in turn and sorted by time) against 2.5 ms walking 5,192 messages; the phrase
+     * {@code ar ot}, 19,854 messages holding both words, 69 ms against 12.7 ms walking 26,256. About 3 µs against 0.5.
+     */
+    static final double INDEX_ROW_COST = 6;
+
+    /**
+     * The same for a prefix, whose words GIN reads and merges one by one: five four-letter prefixes of 1,528 to 2,649
+     * matches took 12-23 ms through GIN (about 10 µs a match) against 3-7 ms walking 6,500-14,000 messages.
+     */
+    static final double PREFIX_ROW_COST = 20;
 
     /**
      * How many times fewer messages a phrase is guessed to match than hold all its words. The statistics know only
-     * words; in the bench's text (words drawn independently) a phrase of two words matches about one in 30 of the
-     * messages holding both, in real text often more. The guess leans to the index: a walk chosen wrongly reads up to
-     * every message of the tenant, the index chosen wrongly reads only the messages that hold the words.
+     * words; in the bench's text (words drawn independently) a phrase of two words matches one in 20 to 30 of the
+     * messages holding both ({@code ar ot}: 803 of 19,854), in real text often more.
      */
     static final double PHRASE_SPREAD = 16;
 
@@ -412,19 +422,14 @@ public class PgSearchStore implements SearchStore {
     }
 
     /**
-     * Walk the tenant's newest messages or read every match through GIN, whichever reads fewer messages by the
-     * statistics, like the planner's own estimate: a walk reads about {@code RANKED_WINDOW / share} of them (at most
-     * the tenant's), the index every message holding the query's words. Shares of words multiply as if independent
-     * (as the planner assumes); a phrase matches {@link #PHRASE_SPREAD} times fewer messages than hold its words.
-     *
-     * <p>One prefix on its own walks when its words are in at least {@value #DENSE_PREFIX} of the messages: the planner
-     * has no estimate for a prefix (it assumes a few thousand matches) and read every match through GIN, at a million
-     * messages 0.3-0.45 s for a three-letter prefix in 7-10 % of a tenant's messages where the walk takes 8-26 ms;
-     * for a rare prefix the walk reads the whole tenant (0.66 s) and GIN is right. The statistics must reach far enough
-     * down for that: a four-letter prefix in 5 % of the messages is typically twenty words in 0.25 % each, below the
-     * 1,000 lexemes PostgreSQL keeps at the default statistics target, so V16 raises the column's target to keep
-     * 10,000 (at a million messages, alternating runs: 118-130 searches/s at one client instead of 87-96, prefixes
-     * p50 8-9 ms instead of 28-34).
+     * Walk the tenant's newest messages or read every match through GIN, whichever costs less by the statistics, like
+     * the planner's own estimate but with the costs measured: a walk passes about {@code RANKED_WINDOW / share}
+     * messages (at most the tenant's), the index reads every message holding the query's words, each for
+     * {@link #INDEX_ROW_COST} (a prefix {@link #PREFIX_ROW_COST}) messages walked. Shares of words multiply as if
+     * independent (as the planner assumes); a phrase matches {@link #PHRASE_SPREAD} times fewer messages than hold its
+     * words; a prefix holds the words it begins, summed, which is why V16 keeps 10,000 lexemes (a four-letter prefix in
+     * 5 % of the messages is typically twenty words in 0.25 % each, below the 1,000 PostgreSQL keeps by default).
+     * For a tenant of 100,000 messages the walk wins from a word in about 1.8 % of them, a prefix in about 1 %.
      *
      * @param tenantRows the tenant's messages, negative if not known
      */
@@ -432,24 +437,22 @@ public class PgSearchStore implements SearchStore {
         if (lexemes.sorted().length == 0 || tenantRows <= 0) {
             return Shape.PLANNER;
         }
-        List<SearchQuery.Term> included = query.included();
-        if (included.size() == 1 && included.get(0).kind() == SearchQuery.Kind.PREFIX
-                && included.get(0).text().indexOf(' ') < 0) {
-            return lexemes.prefixShare(SearchQuery.fold(included.get(0).text())) >= DENSE_PREFIX ? Shape.WALK
-                    : Shape.INDEX;
-        }
         double matches = 1;
         double holding = 1;
-        for (SearchQuery.Term t : included) {
+        double rowCost = INDEX_ROW_COST;
+        for (SearchQuery.Term t : query.included()) {
             double[] e = estimate(t, lexemes);
             matches *= e[0];
             holding *= e[1];
+            if (t.kind() == SearchQuery.Kind.PREFIX) {
+                rowCost = PREFIX_ROW_COST;
+            }
         }
         for (SearchQuery.Term t : query.excludedTerms()) {
             matches *= 1 - Math.min(1, estimate(t, lexemes)[0]);
         }
         double walked = Math.min(tenantRows, RANKED_WINDOW / Math.max(matches, Double.MIN_NORMAL));
-        return walked < holding * tenantRows ? Shape.WALK : Shape.INDEX;
+        return walked < holding * tenantRows * rowCost ? Shape.WALK : Shape.INDEX;
     }
 
     /** A term's share of the messages: {matching it, holding its words}. */
@@ -504,8 +507,9 @@ public class PgSearchStore implements SearchStore {
         }
         return pool.get().preparedQuery("SELECT s.attname::text AS attname, s.most_common_elems::text::text[] AS "
                 + "lexemes, s.most_common_elem_freqs AS shares, s.most_common_vals::text::text[] AS tenants, "
-                + "s.most_common_freqs AS tenant_shares, s.n_distinct::float8 AS n_distinct, c.reltuples::float8 AS reltuples "
-                + "FROM pg_stats s JOIN pg_class c ON c.oid = to_regclass(quote_ident(current_schema()) || '.messages') "
+                + "s.most_common_freqs AS tenant_shares, s.n_distinct::float8 AS n_distinct, "
+                + "c.reltuples::float8 AS reltuples FROM pg_stats s "
+                + "JOIN pg_class c ON c.oid = to_regclass(quote_ident(current_schema()) || '.messages') "
                 + "WHERE s.schemaname = current_schema() AND s.tablename = 'messages' "
                 + "AND s.attname IN ('search', 'tenant_id')").execute().map(rows -> {
                     long readAt = System.nanoTime();
