@@ -10,6 +10,8 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Typed;
@@ -500,11 +502,57 @@ public class PgSearchStore implements SearchStore {
         stats = Stats.NONE;
     }
 
+    /** Makes the statistics read look older than {@link #STATS_MAX_AGE_NANOS} (tests). */
+    void ageStats() {
+        Stats s = stats;
+        LexemeStats l = s.lexemes();
+        stats = new Stats(new LexemeStats(l.sorted(), l.sums(), l.least(), l.readAt() - 2 * STATS_MAX_AGE_NANOS),
+                s.tenants());
+    }
+
+    /** The statistics as last read, {@link Stats#NONE} before the first read (tests). */
+    Stats lastStats() {
+        return stats;
+    }
+
+    /** The statistics being read, shared by every search that waits for them; null when none is being read. */
+    private final AtomicReference<Uni<Stats>> reading = new AtomicReference<>();
+
+    /**
+     * The statistics: once read, a search never waits for them again. When they are older than
+     * {@link #STATS_MAX_AGE_NANOS} the search goes on with them and one read starts in the background; only the first
+     * searches (or those after {@link #forgetStats}) wait, all for the same read.
+     */
     private Uni<Stats> stats() {
         Stats current = stats;
-        if (current != Stats.NONE && System.nanoTime() - current.lexemes().readAt() < STATS_MAX_AGE_NANOS) {
-            return Uni.createFrom().item(current);
+        if (current == Stats.NONE) {
+            return read();
         }
+        if (System.nanoTime() - current.lexemes().readAt() >= STATS_MAX_AGE_NANOS) {
+            read().subscribe().with(read -> {
+            });
+        }
+        return Uni.createFrom().item(current);
+    }
+
+    private Uni<Stats> read() {
+        Uni<Stats> inFlight = reading.get();
+        if (inFlight != null) {
+            return inFlight;
+        }
+        Uni<Stats> read = readNow().onTermination().invoke(() -> reading.set(null)).memoize().indefinitely();
+        return reading.compareAndSet(null, read) ? read : read();
+    }
+
+    private final AtomicInteger reads = new AtomicInteger();
+
+    /** How many times the statistics were read (tests). */
+    int reads() {
+        return reads.get();
+    }
+
+    private Uni<Stats> readNow() {
+        reads.incrementAndGet();
         return pool.get().preparedQuery("SELECT s.attname::text AS attname, s.most_common_elems::text::text[] AS "
                 + "lexemes, s.most_common_elem_freqs AS shares, s.most_common_vals::text::text[] AS tenants, "
                 + "s.most_common_freqs AS tenant_shares, s.n_distinct::float8 AS n_distinct, "
@@ -537,7 +585,14 @@ public class PgSearchStore implements SearchStore {
                     Stats read = new Stats(lexemes, tenants);
                     stats = read;
                     return read;
-                }).onFailure().recoverWithItem(Stats.NONE);
+                }).onFailure().recoverWithItem(e -> {
+                    // the planner chooses until the next read, a minute on, rather than every search asking again
+                    LOG.warnf("Search: could not read PostgreSQL's statistics (%s); the planner chooses how to search",
+                            e.getMessage());
+                    Stats none = new Stats(LexemeStats.of(List.of(), List.of(), System.nanoTime()), TenantSizes.NONE);
+                    stats = none;
+                    return none;
+                });
     }
 
     private static List<Double> doubles(Float[] floats) {

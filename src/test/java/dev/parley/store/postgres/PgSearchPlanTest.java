@@ -225,6 +225,37 @@ class PgSearchPlanTest {
     }
 
     @Test
+    void statisticsGrownOldAnswerAtOnceWhileOneReadInTheBackgroundRenewsThem() {
+        UUID tenant = result(tenants.createTenant("stale-" + UUID.randomUUID(), Tenants.TENANT_SCOPES)).tenant().id();
+        Instant at = Timestamps.now();
+        UUID conv = UuidV7.next();
+        result(turns.start(new TurnStore.TurnStart(new Conversation(conv, tenant, "Stale", "demo", false, at, at, null),
+                List.of(new Message(UuidV7.next(), tenant, conv, Message.Role.USER, "alpha beta", 1, 0, null, at)),
+                null)));
+        result(pool.query("ANALYZE messages").execute()); // statistics there, so no ANALYZE runs in the background
+        search.forgetStats();
+        result(search.shape(tenant, query(term(SearchQuery.Kind.WORD, "alpha")), SearchStore.Filter.NONE));
+        PgSearchStore.Stats read = search.lastStats();
+        assertThat(read).as("the first search waits for the read").isNotSameAs(PgSearchStore.Stats.NONE);
+        assertThat(search.lastStats()).isSameAs(read);
+
+        search.ageStats();
+        PgSearchStore.Stats aged = search.lastStats();
+        int readsBefore = search.reads();
+        // five searches at once go on with the old statistics, and only one read starts for all of them
+        List<io.smallrye.mutiny.Uni<PgSearchStore.Shape>> searches = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            searches.add(search.shape(tenant, query(term(SearchQuery.Kind.WORD, "alpha")), SearchStore.Filter.NONE));
+        }
+        assertThat(result(io.smallrye.mutiny.Uni.join().all(searches).andFailFast())).hasSize(5);
+        PgSearchStore.Stats renewed = dev.parley.testing.Eventually.value(search::lastStats, s -> s != aged,
+                java.time.Duration.ofSeconds(10));
+        assertThat(renewed.lexemes().readAt()).isGreaterThan(aged.lexemes().readAt());
+        assertThat(search.reads() - readsBefore).as("reads started by the five searches").isEqualTo(1);
+        assertThat(renewed.lexemes().sorted()).isEqualTo(read.lexemes().sorted());
+    }
+
+    @Test
     void theShapeCostsLessByTheStatistics() {
         PgSearchStore.LexemeStats stats = PgSearchStore.LexemeStats.of(List.of("common", "often", "some", "few",
                 "fer", "ferry", "ferries", "quay"), List.of(0.5, 0.3, 0.1, 0.01, 0.004, 0.01, 0.012, 0.003), 0);
