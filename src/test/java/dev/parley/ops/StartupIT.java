@@ -73,6 +73,18 @@ class StartupIT {
     }
 
     @Test
+    void noSearchLaneIsOneErrorLineAndExitCode2() throws Exception {
+        try (ParleyProcess p = ParleyProcess.start(dir, Map.of("DATABASE_URL", TestPostgres.newDatabase(),
+                "PARLEY_PG_SEARCH_CONCURRENCY", "0"))) {
+            assertThat(p.exitCode(START)).isEqualTo(2);
+            String out = p.output();
+            assertThat(out.lines().filter(l -> l.contains("ERROR"))).singleElement().asString()
+                    .contains("PARLEY_PG_SEARCH_CONCURRENCY must be at least 1 (it is 0)");
+            assertThat(out).doesNotContain("\tat ");
+        }
+    }
+
+    @Test
     void unreachablePostgresqlIsOneErrorLineAndExitCode3() throws Exception {
         try (ParleyProcess p = ParleyProcess.start(dir,
                 Map.of("DATABASE_URL", "postgresql://app:hunter2@127.0.0.1:1/parley"))) {

@@ -41,10 +41,16 @@ public class PgSearchStore implements SearchStore {
 
     private static final Logger LOG = Logger.getLogger(PgSearchStore.class);
 
+    /** Searches that may wait for a lane ({@link PgSearchLanes}) before more are refused. */
+    static final int MAX_WAITING = 1_000;
+
     private final InjectableInstance<Pool> pool;
 
-    PgSearchStore(InjectableInstance<Pool> pool) {
+    private final PgSearchLanes lanes;
+
+    PgSearchStore(InjectableInstance<Pool> pool, PostgresSettings settings) {
         this.pool = pool;
+        this.lanes = new PgSearchLanes(settings.searchConcurrency(), MAX_WAITING);
     }
 
     /** A tsquery expression and the parameters it binds, numbered from the first one it was given. */
@@ -102,6 +108,10 @@ public class PgSearchStore implements SearchStore {
 
     @Override
     public Uni<Page> search(UUID tenantId, SearchQuery query, Filter filter, SearchCursor after, int limit) {
+        return lanes.run(() -> page(tenantId, query, filter, after, limit));
+    }
+
+    private Uni<Page> page(UUID tenantId, SearchQuery query, Filter filter, SearchCursor after, int limit) {
         if (after != null && !after.ranked()) {
             return older(tenantId, query, filter, after.position(), after.messageId(), limit + 1)
                     .map(rows -> Page.of(rows, limit, null));

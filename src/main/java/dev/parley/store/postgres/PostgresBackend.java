@@ -61,6 +61,10 @@ public class PostgresBackend implements Backend {
             throw new BackendUnavailable("PARLEY_PG_ADMISSION_CONNECTIONS must be at least 1 (it is "
                     + settings.admissionConnections() + ")", true);
         }
+        if (settings.searchConcurrency() < 1) {
+            throw new BackendUnavailable("PARLEY_PG_SEARCH_CONCURRENCY must be at least 1 (it is "
+                    + settings.searchConcurrency() + ")", true);
+        }
         // the pool connects on first use; Flyway's connection is the first, and says it when the server is away
     }
 

@@ -22,6 +22,12 @@ public interface PostgresSettings {
     int admissionConnections();
 
     /**
+     * Searches a process runs on the database at once ({@link PgSearchLanes}); more wait their turn in order.
+     */
+    @WithDefault("4")
+    int searchConcurrency();
+
+    /**
      * Whether a process takes shares of its limited subjects' counters in advance and admits their turns against them
      * in memory ({@link PgCounterLeases}); off, every limited turn is admitted by its own statement.
      */
