@@ -15,11 +15,11 @@ import io.vertx.core.Vertx;
  * most {@code maxWaiting} of them (beyond that a search is refused with {@link StoreOverloadedException}, a 503).
  *
  * <p>Why: searches are the database's heaviest reads, and PostgreSQL runs every statement it is given at once, each
- * backend taking its share of the cores. With sixteen searches at a time on two cores a search costing 30 ms of CPU took
- * about eight times that, and the cheap ones waited behind all of them; four at a time, the others waiting here,
- * took the 99th percentile at 16 clients from 156-164 ms to 109-112 ms at the same throughput (bench/README.md,
- * "Searches four at a time"). SQLite's searches are bounded the same way by its reader connections
- * ({@code PARLEY_SQLITE_READERS}, also 4).
+ * backend taking its share of the cores. With sixteen searches at a time on two cores a costly search (a phrase of
+ * common words, 30 ms of CPU) took many times its own time, and the cheap ones shared the cores with it; four at a
+ * time, the others waiting here in order, took the 99th percentile at 16 clients from 159-205 ms to 114-127 ms
+ * (bench/README.md, "Searches four at a time"). SQLite's searches are bounded the same way by its reader
+ * connections ({@code PARLEY_SQLITE_READERS}, also 4).
  *
  * <p>A search that was waiting starts on its own Vert.x context, so that its statement's answer comes back on the
  * thread of its request. A search cancelled while waiting leaves the queue; one cancelled while running keeps its lane
@@ -102,7 +102,7 @@ final class PgSearchLanes {
                 return;
             }
         }
-        if (next.context() != null) {
+        if (next.context() != null && next.context() != Vertx.currentContext()) {
             next.context().runOnContext(v -> next.start().run());
         } else {
             next.start().run();
