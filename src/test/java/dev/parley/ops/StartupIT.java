@@ -9,6 +9,8 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import dev.parley.testing.ParleyProcess;
 import dev.parley.testing.TestPostgres;
@@ -60,26 +62,15 @@ class StartupIT {
         }
     }
 
-    @Test
-    void noAdmissionConnectionIsOneErrorLineAndExitCode2() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"PARLEY_PG_ADMISSION_CONNECTIONS", "PARLEY_PG_SEARCH_CONCURRENCY"})
+    void aPostgresqlCountUnderOneIsOneErrorLineAndExitCode2(String setting) throws Exception {
         try (ParleyProcess p = ParleyProcess.start(dir, Map.of("DATABASE_URL", TestPostgres.newDatabase(),
-                "PARLEY_PG_ADMISSION_CONNECTIONS", "0"))) {
+                setting, "0"))) {
             assertThat(p.exitCode(START)).isEqualTo(2);
             String out = p.output();
             assertThat(out.lines().filter(l -> l.contains("ERROR"))).singleElement().asString()
-                    .contains("PARLEY_PG_ADMISSION_CONNECTIONS must be at least 1 (it is 0)");
-            assertThat(out).doesNotContain("\tat ");
-        }
-    }
-
-    @Test
-    void noSearchLaneIsOneErrorLineAndExitCode2() throws Exception {
-        try (ParleyProcess p = ParleyProcess.start(dir, Map.of("DATABASE_URL", TestPostgres.newDatabase(),
-                "PARLEY_PG_SEARCH_CONCURRENCY", "0"))) {
-            assertThat(p.exitCode(START)).isEqualTo(2);
-            String out = p.output();
-            assertThat(out.lines().filter(l -> l.contains("ERROR"))).singleElement().asString()
-                    .contains("PARLEY_PG_SEARCH_CONCURRENCY must be at least 1 (it is 0)");
+                    .contains(setting + " must be at least 1 (it is 0)");
             assertThat(out).doesNotContain("\tat ");
         }
     }

@@ -47,16 +47,20 @@ final class PgSearchLanes {
             AtomicBoolean ended = new AtomicBoolean();
             Waiter waiter = new Waiter(() -> start(search, emitter, ended), Vertx.currentContext(), ended);
             boolean now;
+            boolean full = false;
             synchronized (this) {
                 now = running < lanes;
                 if (now) {
                     running++;
                 } else if (waiting.size() >= maxWaiting) {
-                    emitter.fail(new StoreOverloadedException("too many searches waiting for the database", 1));
-                    return;
+                    full = true;
                 } else {
                     waiting.add(waiter);
                 }
+            }
+            if (full) {
+                emitter.fail(new StoreOverloadedException("too many searches waiting for the database", 1));
+                return;
             }
             emitter.onTermination(() -> {
                 ended.set(true);

@@ -135,12 +135,11 @@ public class PgSearchStore implements SearchStore {
     }
 
     /**
-     * The tenant's matches with the filters, as rows of {@code m}, joining {@code c} only when a filter needs it. The
-     * match is written for the {@code shape} ({@link Shape}): for the statements that are kept prepared the tsquery is
-     * a subquery, computed once per run, since a generic plan would otherwise build it again for every row it checks.
+     * The tenant's matches with the filters, as rows of {@code m}, joining {@code c} only when a filter needs it,
+     * written for the {@code shape} ({@link Shape}): a walk's match so that no index can answer it.
      */
     private static String matches(Rendered q, Filter filter, List<Object> params, Shape shape) {
-        String tsquery = shape == Shape.PLANNER ? q.sql() : "(SELECT " + q.sql() + ")";
+        String tsquery = asUsed(q, shape);
         StringBuilder sql = new StringBuilder("FROM messages m"
                 + (filter.archived() != null ? " JOIN conversations c ON c.id = m.conversation_id" : "")
                 + " WHERE m.tenant_id = $1 AND " + (shape == Shape.WALK ? "coalesce(m.search @@ " + tsquery
@@ -166,6 +165,14 @@ public class PgSearchStore implements SearchStore {
             sql.append(" AND c.tenant_id = $1 AND c.archived = $").append(params.size());
         }
         return sql.toString();
+    }
+
+    /**
+     * The tsquery as the statement uses it: in a statement kept prepared, a subquery, computed once per run (a generic
+     * plan would otherwise build it again for every row it checks).
+     */
+    private static String asUsed(Rendered q, Shape shape) {
+        return shape == Shape.PLANNER ? q.sql() : "(SELECT " + q.sql() + ")";
     }
 
     /** The page's rows with their message text and conversation title, read only for the hits of the page. */
@@ -253,8 +260,8 @@ public class PgSearchStore implements SearchStore {
                     + " OR (created_at = $" + (r + 1) + " AND id < $" + (r + 2) + ")))";
         }
         params.add(n);
-        String rankedBy = shape == Shape.PLANNER ? q.sql() : "(SELECT " + q.sql() + ")";
-        String top = "SELECT * FROM (SELECT id, created_at, ts_rank_cd(search, " + rankedBy + ")::float8 AS rank, "
+        String top = "SELECT * FROM (SELECT id, created_at, ts_rank_cd(search, " + asUsed(q, shape)
+                + ")::float8 AS rank, "
                 + "last_value(created_at) OVER w AS floor_at, last_value(id) OVER w AS floor_id, count(*) OVER w AS n "
                 + "FROM (" + window + ") win WINDOW w AS (ORDER BY created_at DESC, id DESC ROWS BETWEEN UNBOUNDED "
                 + "PRECEDING AND UNBOUNDED FOLLOWING)) ranked" + keyset
