@@ -460,25 +460,28 @@ public class PgSearchStore implements SearchStore {
         double holding = 1;
         double rowCost = INDEX_ROW_COST;
         for (SearchQuery.Term t : query.included()) {
-            double[] e = estimate(t, lexemes);
-            matches *= e[0];
-            holding *= e[1];
+            Estimate e = estimate(t, lexemes);
+            matches *= e.matching();
+            holding *= e.holding();
             if (t.kind() == SearchQuery.Kind.PREFIX) {
                 rowCost = PREFIX_ROW_COST;
             }
         }
         for (SearchQuery.Term t : query.excludedTerms()) {
-            matches *= 1 - Math.min(1, estimate(t, lexemes)[0]);
+            matches *= 1 - Math.min(1, estimate(t, lexemes).matching());
         }
         double walked = Math.min(tenantRows, RANKED_WINDOW / Math.max(matches, Double.MIN_NORMAL));
         return walked < holding * tenantRows * rowCost ? Shape.WALK : Shape.INDEX;
     }
 
-    /** A term's share of the messages: {matching it, holding its words}. */
-    private static double[] estimate(SearchQuery.Term term, LexemeStats lexemes) {
+    /** A term's shares of the messages: those matching it, and those holding its words. */
+    private record Estimate(double matching, double holding) {
+    }
+
+    private static Estimate estimate(SearchQuery.Term term, LexemeStats lexemes) {
         List<String> words = SearchText.needle(term);
         if (words.isEmpty()) {
-            return new double[] {1, 1};
+            return new Estimate(1, 1);
         }
         if (term.kind() == SearchQuery.Kind.WORD) {
             // the parts the tokenizer splits one word into come together: the word is as common as its rarest part
@@ -486,7 +489,7 @@ public class PgSearchStore implements SearchStore {
             for (String w : words) {
                 share = Math.min(share, lexemes.share(w));
             }
-            return new double[] {share, share};
+            return new Estimate(share, share);
         }
         int last = words.size() - 1;
         double holding = term.kind() == SearchQuery.Kind.PREFIX ? Math.min(1, lexemes.prefixShare(words.get(last)))
@@ -494,7 +497,7 @@ public class PgSearchStore implements SearchStore {
         for (int i = 0; i < last; i++) {
             holding *= lexemes.share(words.get(i));
         }
-        return new double[] {words.size() > 1 ? holding / PHRASE_SPREAD : holding, holding};
+        return new Estimate(words.size() > 1 ? holding / PHRASE_SPREAD : holding, holding);
     }
 
     private final AtomicBoolean analyzed = new AtomicBoolean();

@@ -57,15 +57,15 @@ public class PostgresBackend implements Backend {
     public void prepare() {
         // checked here rather than by a constraint on the mapping: one constraint on any @ConfigMapping makes Quarkus
         // build a Hibernate Validator factory over the configuration at every start (about 15 % of the fast start)
-        if (settings.admissionConnections() < 1) {
-            throw new BackendUnavailable("PARLEY_PG_ADMISSION_CONNECTIONS must be at least 1 (it is "
-                    + settings.admissionConnections() + ")", true);
-        }
-        if (settings.searchConcurrency() < 1) {
-            throw new BackendUnavailable("PARLEY_PG_SEARCH_CONCURRENCY must be at least 1 (it is "
-                    + settings.searchConcurrency() + ")", true);
-        }
+        atLeastOne("PARLEY_PG_ADMISSION_CONNECTIONS", settings.admissionConnections());
+        atLeastOne("PARLEY_PG_SEARCH_CONCURRENCY", settings.searchConcurrency());
         // the pool connects on first use; Flyway's connection is the first, and says it when the server is away
+    }
+
+    private static void atLeastOne(String setting, int value) {
+        if (value < 1) {
+            throw new BackendUnavailable(setting + " must be at least 1 (it is " + value + ")", true);
+        }
     }
 
     @Override

@@ -55,9 +55,13 @@ class PgSearchPlanTest {
         return new SearchQuery(List.of(new SearchQuery.Term(SearchQuery.Kind.PREFIX, text, false)));
     }
 
+    private UUID newTenant(String name) {
+        return result(tenants.createTenant(name + "-" + UUID.randomUUID(), Tenants.TENANT_SCOPES)).tenant().id();
+    }
+
     @Test
     void aCommonPrefixWalksTheNewestMessagesAndFindsEveryMatchNewestFirst() {
-        UUID tenant = result(tenants.createTenant("plan-" + UUID.randomUUID(), Tenants.TENANT_SCOPES)).tenant().id();
+        UUID tenant = newTenant("plan");
         Instant at = Timestamps.now().minusSeconds(7200);
         UUID conv = UuidV7.next();
         Conversation c = new Conversation(conv, tenant, "Plan", "demo", false, at, at, null);
@@ -128,7 +132,7 @@ class PgSearchPlanTest {
 
     @Test
     void everyShapeFindsTheFirstPageThePlannerFindsAndItsStatementKeepsItsWayInAGenericPlan() {
-        UUID tenant = result(tenants.createTenant("shape-" + UUID.randomUUID(), Tenants.TENANT_SCOPES)).tenant().id();
+        UUID tenant = newTenant("shape");
         Instant at = Timestamps.now().minusSeconds(7200);
         UUID conv = UuidV7.next();
         Conversation c = new Conversation(conv, tenant, "Shapes", "demo", false, at, at, null);
@@ -226,7 +230,7 @@ class PgSearchPlanTest {
 
     @Test
     void statisticsGrownOldAnswerAtOnceWhileOneReadInTheBackgroundRenewsThem() {
-        UUID tenant = result(tenants.createTenant("stale-" + UUID.randomUUID(), Tenants.TENANT_SCOPES)).tenant().id();
+        UUID tenant = newTenant("stale");
         Instant at = Timestamps.now();
         UUID conv = UuidV7.next();
         result(turns.start(new TurnStore.TurnStart(new Conversation(conv, tenant, "Stale", "demo", false, at, at, null),
